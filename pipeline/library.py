@@ -16,6 +16,8 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from pipeline.errors import UserError
+
 AUDIO_FEATURES: tuple[str, ...] = (
     "danceability",
     "energy",
@@ -46,7 +48,7 @@ MEMBERSHIP_COLUMNS: tuple[str, ...] = ("playlist_id", "playlist_name", "track_id
 LIKED_COLUMNS: tuple[str, ...] = ("track_id", "added_at")
 
 
-class LibraryError(ValueError):
+class LibraryError(UserError):
     """Bad input, with the place it was found: file, row (1-based, header = 1) and column."""
 
     def __init__(self, problem: str, *, file: str | None = None, row: int | None = None,
