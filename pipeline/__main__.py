@@ -63,7 +63,144 @@ def run_info(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = [add_info_command]
+# ----- modelling: evaluate, tune, suggest ---------------------------------------------------
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    from pipeline.config import MODELS, STRATEGIES
+    parser.add_argument("--model", choices=MODELS, default=None,
+                        help="default: the recommended configuration (see README)")
+    parser.add_argument("--strategy", choices=STRATEGIES, default=None)
+    parser.add_argument("--encoding", default=None, metavar="OPTIONS",
+                        help="e.g. scaler=maxabs,artist=hashing,artist_buckets=256,year=on,genres=off,added_at=off")
+    parser.add_argument("--params", default=None, metavar="JSON", help="model parameters as a JSON object")
+    parser.add_argument("--seed", type=int, default=0)
+
+
+def config_from(args: argparse.Namespace):
+    """The RunConfig the flags describe; unset flags take the recommended defaults."""
+    from dataclasses import replace
+    from pipeline.config import ConfigError, Encoding
+    from pipeline.recommended import recommended_config
+    base = recommended_config(seed=args.seed)
+    try:
+        params = json.loads(args.params) if args.params else None
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"--params is not valid JSON: {error}") from None
+    if params is not None and not isinstance(params, dict):
+        raise ConfigError("--params must be a JSON object, e.g. '{\"C\": 0.5}'")
+    changed_model = args.model is not None and args.model != base.model
+    return replace(
+        base,
+        model=args.model or base.model,
+        strategy=args.strategy or base.strategy,
+        encoding=Encoding.parse(args.encoding) if args.encoding else base.encoding,
+        params=params if params is not None else ({} if changed_model else base.param_dict),
+    )
+
+
+def add_evaluate_command(subparsers) -> None:
+    parser = subparsers.add_parser("evaluate", help="cross-validate one configuration, with baselines and backtest")
+    add_library_arguments(parser)
+    add_config_arguments(parser)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.set_defaults(handler=run_evaluate)
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from pipeline.evaluation import evaluate
+    library, config = load_library_from(args), config_from(args)
+    result = evaluate(library, config, folds=args.folds, progress=_stderr_progress if not args.json else None)
+    if args.json:
+        print_json(result.to_dict())
+        return 0
+    print(f"{config.label()}  ({args.folds}-fold, split by track{'; LEAKY: scores inflated' if result.leaky else ''})")
+    print(f"  {'metric':<18}{'model':>8}{'baseline':>10}")
+    for name, value in vars(result.metrics).items():
+        print(f"  {name:<18}{value:>8.3f}{getattr(result.baseline, name):>10.3f}")
+    bt = result.backtest
+    if bt.n:
+        print(f"  backtest on {bt.n} liked songs already filed: top-1 {bt.accuracy:.1%}, top-3 {bt.top3:.1%}, "
+              f"macro-AP {bt.macro_ap:.3f} (baseline top-1 {result.baseline_backtest.accuracy:.1%})")
+    return 0
+
+
+def add_tune_command(subparsers) -> None:
+    parser = subparsers.add_parser("tune", help="tune a configuration with Optuna (resumes an existing study)")
+    add_library_arguments(parser)
+    add_config_arguments(parser)
+    parser.add_argument("--trials", type=int, required=True)
+    parser.add_argument("--storage", default=None, metavar="URL",
+                        help="SQLAlchemy URL (default: a SQLite file in the user data directory)")
+    parser.add_argument("--study", default=None, metavar="NAME")
+    parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS")
+    parser.add_argument("--objective", default="macro_f1",
+                        choices=("macro_f1", "macro_ap", "accuracy", "top3", "balanced_accuracy"))
+    parser.add_argument("--folds", type=int, default=3)
+    parser.add_argument("--json", action="store_true")
+    parser.set_defaults(handler=run_tune)
+
+
+def run_tune(args: argparse.Namespace) -> int:
+    from pipeline.tuning import tune
+    library, config = load_library_from(args), config_from(args)
+    progress = None if args.json else (
+        lambda done, total, best: print(f"trial {done}/{total}  best {best if best is None else round(best, 4)}",
+                                        file=sys.stderr))
+    result = tune(library, config, args.trials, storage=args.storage, study_name=args.study,
+                  timeout=args.timeout, objective=args.objective, folds=args.folds, progress=progress)
+    data = {k: v for k, v in result.to_dict().items() if k != "trials"}
+    if args.json:
+        print_json({**data, "trials": result.trials})
+    else:
+        print_json(data)
+    return 0
+
+
+def add_suggest_command(subparsers) -> None:
+    parser = subparsers.add_parser("suggest", help="write ranked playlist suggestions for liked songs to CSV")
+    add_library_arguments(parser)
+    add_config_arguments(parser)
+    parser.add_argument("--study", default=None, metavar="NAME", help="use a tuned study's best configuration")
+    parser.add_argument("--storage", default=None, metavar="URL")
+    parser.add_argument("--out", required=True, metavar="FILE.csv")
+    parser.add_argument("--per-track", default=None, metavar="K",
+                        help="one row per liked song and each of its K best playlists ('all' for every one)")
+    parser.add_argument("--per-playlist", type=int, default=25, metavar="N",
+                        help="without --per-track: the N best liked songs per playlist (0 = all)")
+    parser.set_defaults(handler=run_suggest)
+
+
+def run_suggest(args: argparse.Namespace) -> int:
+    from pipeline.config import ConfigError
+    from pipeline.csv_export import write_csv
+    from pipeline.suggest import suggest
+    from pipeline.tuning import best_study_config, config_from_study
+    library = load_library_from(args)
+    if args.study:
+        config = config_from_study(args.study, args.storage)
+    elif any(v is not None for v in (args.model, args.strategy, args.encoding, args.params)):
+        config = config_from(args)
+    else:
+        config = best_study_config(library, args.storage) or config_from(args)
+    per_track = None
+    if args.per_track is not None:
+        if args.per_track == "all":
+            per_track = len(library.playlists())
+        elif args.per_track.isdigit() and int(args.per_track) > 0:
+            per_track = int(args.per_track)
+        else:
+            raise ConfigError(f"--per-track takes a positive number or 'all', not '{args.per_track}'")
+    frame = suggest(library, config, per_playlist=args.per_playlist or None, per_track=per_track)
+    write_csv(frame, args.out)
+    print(f"{len(frame):,} suggestions from {config.label()} written to {args.out}", file=sys.stderr)
+    return 0
+
+
+def _stderr_progress(fraction: float, message: str) -> None:
+    print(f"[{fraction:>4.0%}] {message}", file=sys.stderr)
+
+
+COMMANDS = [add_info_command, add_evaluate_command, add_tune_command, add_suggest_command]
 
 
 def build_parser() -> argparse.ArgumentParser:

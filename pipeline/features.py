@@ -1,0 +1,90 @@
+"""Encodings: how a track becomes a feature vector (scikit-learn `ColumnTransformer`s).
+
+A model sees a *track frame*: one row per (track, moment) with the twelve audio
+features, the release year, the artists and genres (tuples of strings) and the
+day it was added. `build_encoder` turns an `Encoding` into the transformer that
+maps such a frame to a matrix.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer
+from sklearn.impute import SimpleImputer
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, MaxAbsScaler, RobustScaler, StandardScaler
+
+from pipeline.config import Encoding
+from pipeline.library import AUDIO_FEATURES, Library
+
+FRAME_COLUMNS: tuple[str, ...] = (*AUDIO_FEATURES, "year", "artists", "genres", "added_days")
+
+
+def track_frame(library: Library, track_ids: Iterable[str], added_at: Iterable | None = None) -> pd.DataFrame:
+    """The model input for these tracks, in this order (ids may repeat).
+
+    ``added_at`` gives, per row, when the track was added (to the playlist for
+    training rows, to the liked songs for the songs we score); it feeds the
+    optional added-date feature.
+    """
+    ids = pd.Index(list(track_ids), name="track_id")
+    tracks = library.tracks.reindex(ids)
+    frame = tracks[list(AUDIO_FEATURES)].astype(float).reset_index(drop=True)
+    frame["year"] = tracks["year"].astype("Float64").astype(float).to_numpy()
+    frame["artists"] = _tuples(tracks["artists"])
+    frame["genres"] = _tuples(tracks["genres"])
+    frame["added_days"] = _days(added_at, len(ids))
+    return frame
+
+
+def build_encoder(encoding: Encoding) -> ColumnTransformer:
+    """The `ColumnTransformer` for an `Encoding`: audio features (+ year, added date) scaled,
+    artists one-hot or hashed, genres multi-hot."""
+    numeric = list(AUDIO_FEATURES) + (["year"] if encoding.year else []) + (
+        ["added_days"] if encoding.added_at else [])
+    blocks: list[tuple] = [("audio", _numeric_block(encoding.scaler), numeric)]
+    if encoding.artist == "onehot":
+        blocks.append(("artist", _multi_hot(), "artists"))
+    elif encoding.artist == "hashing":
+        blocks.append(("artist", _hashed(encoding.artist_buckets), "artists"))
+    if encoding.genres:
+        blocks.append(("genres", _multi_hot(), "genres"))
+    return ColumnTransformer(blocks, remainder="drop", sparse_threshold=0.3)
+
+
+def _numeric_block(scaler: str):
+    steps = [SimpleImputer(strategy="median", keep_empty_features=True)]
+    scaling = {"maxabs": MaxAbsScaler(), "robust": RobustScaler(), "standard": StandardScaler(),
+               "none": FunctionTransformer(feature_names_out="one-to-one")}
+    return make_pipeline(*steps, scaling[scaler])
+
+
+def tokens(values: tuple[str, ...]) -> list[str]:
+    """Analyzer for tuple cells: each artist or genre is one token (module level so it pickles)."""
+    return [value.casefold() for value in values]
+
+
+def _multi_hot() -> CountVectorizer:
+    # binary multi-hot; an artist or genre never seen in training simply maps to nothing
+    return CountVectorizer(analyzer=tokens, binary=True, lowercase=False, dtype=np.float64)
+
+
+def _hashed(buckets: int) -> HashingVectorizer:
+    return HashingVectorizer(analyzer=tokens, n_features=int(buckets), alternate_sign=False,
+                             norm=None, binary=True, lowercase=False, dtype=np.float64)
+
+
+def _tuples(values: pd.Series) -> list[tuple[str, ...]]:
+    return [value if isinstance(value, tuple) else () for value in values]
+
+
+def _days(added_at: Iterable | None, length: int) -> np.ndarray:
+    if added_at is None:
+        return np.full(length, np.nan)
+    stamps = pd.to_datetime(pd.Series(list(added_at)), utc=True, errors="coerce")
+    epoch = pd.Timestamp("2000-01-01", tz="UTC")
+    return ((stamps - epoch).dt.total_seconds() / 86400.0).to_numpy(dtype=float, na_value=np.nan)

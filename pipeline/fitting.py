@@ -1,0 +1,99 @@
+"""From a library and a `RunConfig` to a fitted model that scores tracks against playlists.
+
+Training data is one row per (playlist, track) membership: a track in several
+playlists appears once per playlist, so the model learns that it fits each.
+The pipeline is ``encode -> [resample] -> model`` (`imblearn.pipeline.Pipeline`,
+so resampling happens during ``fit`` only); class weights are per-sample weights.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from imblearn.pipeline import Pipeline
+
+from pipeline.config import ConfigError, RunConfig
+from pipeline.features import build_encoder, track_frame
+from pipeline.imbalance import STRATEGY_PARAMS, class_weights, make_sampler
+from pipeline.library import Library, LibraryError
+from pipeline.models import build_model
+
+
+@dataclass(frozen=True)
+class TrainingRows:
+    """Playlist memberships as model rows, and the playlists (classes) in a fixed order."""
+
+    track_ids: np.ndarray
+    labels: np.ndarray          # column index into `playlist_ids` per row
+    added_at: pd.Series
+    playlist_ids: list[str]     # largest playlist first
+    playlist_names: list[str]
+    sizes: list[int]
+
+    @classmethod
+    def from_library(cls, library: Library) -> "TrainingRows":
+        playlists = library.playlists()
+        if len(playlists) < 2:
+            raise LibraryError(f"need at least two playlists to learn from, found {len(playlists)}")
+        if not library.has_features():
+            raise LibraryError("this library has no audio features yet: fetch them first "
+                               "(python -m pipeline features) or use an export that includes them")
+        ids = playlists["playlist_id"].tolist()
+        index = {playlist_id: i for i, playlist_id in enumerate(ids)}
+        rows = library.memberships
+        return cls(track_ids=rows["track_id"].to_numpy(), labels=rows["playlist_id"].map(index).to_numpy(),
+                   added_at=rows["added_at"].reset_index(drop=True), playlist_ids=ids,
+                   playlist_names=playlists["playlist_name"].tolist(), sizes=playlists["size"].tolist())
+
+    def truth_for(self, track_ids) -> np.ndarray:
+        """Boolean matrix: for each track, which playlists hold it."""
+        position = {track: i for i, track in enumerate(pd.unique(np.asarray(track_ids)))}
+        truth = np.zeros((len(position), len(self.playlist_ids)), dtype=bool)
+        for track, label in zip(self.track_ids, self.labels):
+            if track in position:
+                truth[position[track], label] = True
+        order = np.array([position[t] for t in track_ids])
+        return truth[order]
+
+    @property
+    def largest_three(self) -> np.ndarray:
+        return np.arange(min(3, len(self.playlist_ids)))
+
+
+def build_pipeline(config: RunConfig) -> Pipeline:
+    """The unfitted ``encode -> [resample] -> model`` pipeline for a configuration."""
+    params = config.param_dict
+    model_params = {k: v for k, v in params.items() if k not in STRATEGY_PARAMS}
+    steps = [("encode", build_encoder(config.encoding))]
+    sampler = make_sampler(config.strategy, config.seed, smote_k=params.get("smote_k", 5))
+    if sampler is not None:
+        steps.append(("resample", sampler))
+    steps.append(("model", build_model(config.model, model_params, config.seed)))
+    return Pipeline(steps)
+
+
+def fit_rows(config: RunConfig, library: Library, rows: TrainingRows, index: np.ndarray) -> Pipeline:
+    """Fit the configuration's pipeline on the rows at ``index`` (labels are playlist column indices)."""
+    X = track_frame(library, rows.track_ids[index], rows.added_at.iloc[index])
+    y = rows.labels[index]
+    pipeline = build_pipeline(config)
+    fit_params = {}
+    if config.strategy == "class_weights":
+        power = float(config.param_dict.get("class_weight_power", 1.0))
+        fit_params["model__sample_weight"] = class_weights(y, power)
+    try:
+        return pipeline.fit(X, y, **fit_params)
+    except ValueError as error:
+        if "SMOTE" in repr(error) or "n_neighbors" in str(error):
+            raise ConfigError(f"{config.label()} cannot train on this library: {error}") from None
+        raise
+
+
+def predict_scores(pipeline: Pipeline, frame: pd.DataFrame, n_playlists: int) -> np.ndarray:
+    """Probabilities for every playlist column (playlists unseen in training score 0)."""
+    proba = pipeline.predict_proba(frame)
+    full = np.zeros((len(frame), n_playlists))
+    full[:, np.asarray(pipeline.classes_, dtype=int)] = proba
+    return full

@@ -1,0 +1,123 @@
+"""Scores for ranked playlist predictions where a track may belong to several playlists.
+
+Inputs are a probability matrix ``proba`` (items x playlists) and a boolean
+``truth`` matrix of the same shape (True where the item's track sits in that
+playlist). A track in several playlists counts as correctly predicted when the
+top prediction is any playlist that holds it.
+
+How such a track enters the confusion matrix (and so precision, recall, F1 and
+balanced accuracy): when the predicted playlist holds it, one count on that
+playlist's diagonal; otherwise its one count is shared equally among the rows of
+the playlists that hold it (1/k each) in the predicted column. Every item
+therefore adds exactly one count, and the diagonal sum equals top-1 hits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.metrics import average_precision_score
+
+
+@dataclass(frozen=True)
+class Scores:
+    """The headline numbers (all in 0..1, except skew which is a difference of shares)."""
+
+    accuracy: float
+    top3: float
+    macro_f1: float
+    balanced_accuracy: float
+    macro_ap: float
+    skew: float
+
+
+@dataclass(frozen=True)
+class PlaylistScore:
+    """One playlist's row of the report."""
+
+    playlist_id: str
+    playlist_name: str
+    size: int
+    precision: float
+    recall: float
+    f1: float
+    ap: float
+    true_share: float
+    predicted_share: float
+
+
+def hits_at(proba: np.ndarray, truth: np.ndarray, k: int) -> np.ndarray:
+    """Per item: does any of the k highest-scored playlists hold the track?"""
+    k = min(k, proba.shape[1])
+    top = np.argsort(-proba, axis=1, kind="stable")[:, :k]
+    return np.take_along_axis(truth, top, axis=1).any(axis=1)
+
+
+def confusion(proba: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Counts (true playlist rows x predicted playlist columns), multi-membership as documented above."""
+    n_items, n_classes = proba.shape
+    predicted = proba.argmax(axis=1)
+    matrix = np.zeros((n_classes, n_classes))
+    correct = truth[np.arange(n_items), predicted]
+    np.add.at(matrix, (predicted[correct], predicted[correct]), 1.0)
+    wrong = np.flatnonzero(~correct)
+    share = truth[wrong] / np.maximum(truth[wrong].sum(axis=1, keepdims=True), 1)
+    for column in np.unique(predicted[wrong]):
+        matrix[:, column] += share[predicted[wrong] == column].sum(axis=0)
+    return matrix
+
+
+def average_precisions(proba: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Per playlist: AP of ranking the items by that playlist's probability (NaN without positives)."""
+    result = np.full(proba.shape[1], np.nan)
+    for column in np.flatnonzero(truth.any(axis=0)):
+        result[column] = average_precision_score(truth[:, column], proba[:, column])
+    return result
+
+
+def score(proba: np.ndarray, truth: np.ndarray, largest: np.ndarray) -> Scores:
+    """Headline `Scores`; ``largest`` holds the column indices of the three largest playlists."""
+    matrix = confusion(proba, truth)
+    precision, recall, f1 = _precision_recall_f1(matrix)
+    support = matrix.sum(axis=1) > 0
+    total = max(matrix.sum(), 1.0)
+    skew = (matrix[:, largest].sum() - matrix[largest, :].sum()) / total
+    return Scores(
+        accuracy=float(hits_at(proba, truth, 1).mean()),
+        top3=float(hits_at(proba, truth, 3).mean()),
+        macro_f1=float(f1[support].mean()) if support.any() else 0.0,
+        balanced_accuracy=float(recall[support].mean()) if support.any() else 0.0,
+        macro_ap=float(np.nanmean(average_precisions(proba, truth))) if truth.any() else 0.0,
+        skew=float(skew),
+    )
+
+
+def per_playlist(proba: np.ndarray, truth: np.ndarray, ids: list[str], names: list[str],
+                 sizes: list[int]) -> list[PlaylistScore]:
+    """One `PlaylistScore` per playlist column."""
+    matrix = confusion(proba, truth)
+    precision, recall, f1 = _precision_recall_f1(matrix)
+    ap = average_precisions(proba, truth)
+    total = max(matrix.sum(), 1.0)
+    true_share, predicted_share = matrix.sum(axis=1) / total, matrix.sum(axis=0) / total
+    return [PlaylistScore(ids[i], names[i], int(sizes[i]), float(precision[i]), float(recall[i]),
+                          float(f1[i]), float(ap[i]), float(true_share[i]), float(predicted_share[i]))
+            for i in range(len(ids))]
+
+
+def normalised_confusion(proba: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Rows sum to 1 (share of each true playlist's tracks predicted into each playlist)."""
+    matrix = confusion(proba, truth)
+    totals = matrix.sum(axis=1, keepdims=True)
+    return np.divide(matrix, totals, out=np.zeros_like(matrix), where=totals > 0)
+
+
+def _precision_recall_f1(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    diagonal = np.diag(matrix)
+    predicted, actual = matrix.sum(axis=0), matrix.sum(axis=1)
+    precision = np.divide(diagonal, predicted, out=np.zeros_like(diagonal), where=predicted > 0)
+    recall = np.divide(diagonal, actual, out=np.zeros_like(diagonal), where=actual > 0)
+    both = precision + recall
+    f1 = np.divide(2 * precision * recall, both, out=np.zeros_like(diagonal), where=both > 0)
+    return precision, recall, f1

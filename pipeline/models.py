@@ -1,0 +1,172 @@
+"""Model registry: each model's builder, its defaults and its Optuna search space, side by side.
+
+Every model is a scikit-learn classifier (``fit(X, y, sample_weight=...)``,
+``predict_proba``, ``classes_``), so class weights reach all of them as
+per-sample weights. The Keras net lives in `pipeline.neural_net` and imports
+Keras only when it is fitted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.dummy import DummyClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.validation import check_is_fitted
+
+from pipeline.config import ConfigError
+
+
+class WeightedKNN(ClassifierMixin, BaseEstimator):
+    """K nearest neighbours whose votes are scaled by class weight.
+
+    ``KNeighborsClassifier`` takes no sample weights, so class weights enter as a
+    prior correction: ``p(c | x) ∝ p_knn(c | x) · w_c`` with ``w_c`` the mean
+    sample weight of class c in training. Without weights it is plain KNN.
+    """
+
+    def __init__(self, n_neighbors: int = 15, weights: str = "distance", metric: str = "cosine") -> None:
+        self.n_neighbors = n_neighbors
+        self.weights = weights
+        self.metric = metric
+
+    def fit(self, X, y, sample_weight=None) -> "WeightedKNN":
+        self.knn_ = KNeighborsClassifier(n_neighbors=min(self.n_neighbors, len(y)), weights=self.weights,
+                                         metric=self.metric, algorithm="brute")
+        self.knn_.fit(X, y)
+        self.classes_ = self.knn_.classes_
+        weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        labels = np.searchsorted(self.classes_, y)
+        self.class_weight_ = np.bincount(labels, weights) / np.bincount(labels)
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        check_is_fitted(self, "knn_")
+        proba = self.knn_.predict_proba(X) * self.class_weight_
+        totals = proba.sum(axis=1, keepdims=True)
+        return np.divide(proba, totals, out=np.full_like(proba, 1 / proba.shape[1]), where=totals > 0)
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+class XGBPlaylistClassifier(ClassifierMixin, BaseEstimator):
+    """XGBoost with labels of any kind (XGBoost itself wants 0..k-1 with none missing)."""
+
+    def __init__(self, n_estimators: int = 300, max_depth: int = 4, learning_rate: float = 0.08,
+                 subsample: float = 0.8, colsample_bytree: float = 0.6, min_child_weight: float = 1.0,
+                 reg_lambda: float = 1.0, random_state: int = 0, n_jobs: int = 2) -> None:
+        self.n_estimators = n_estimators
+        self.max_depth = max_depth
+        self.learning_rate = learning_rate
+        self.subsample = subsample
+        self.colsample_bytree = colsample_bytree
+        self.min_child_weight = min_child_weight
+        self.reg_lambda = reg_lambda
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y, sample_weight=None) -> "XGBPlaylistClassifier":
+        from xgboost import XGBClassifier
+
+        self.encoder_ = LabelEncoder().fit(y)
+        self.classes_ = self.encoder_.classes_
+        params = self.get_params()
+        self.booster_ = XGBClassifier(**params, tree_method="hist", objective="multi:softprob",
+                                      eval_metric="mlogloss", verbosity=0)
+        self.booster_.fit(X, self.encoder_.transform(y), sample_weight=sample_weight)
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:
+        check_is_fitted(self, "booster_")
+        proba = self.booster_.predict_proba(X)
+        return proba if proba.ndim == 2 else np.column_stack([1 - proba, proba])
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """How to build one model and where Optuna may look for its parameters."""
+
+    name: str
+    build: Callable[[dict[str, Any], int], BaseEstimator]
+    defaults: dict[str, Any]
+    search_space: Callable[[Any], dict[str, Any]]
+
+
+def _logreg(params: dict, seed: int) -> BaseEstimator:
+    return LogisticRegression(max_iter=3000, random_state=seed, **params)
+
+
+def _logreg_space(trial) -> dict:
+    return {"C": trial.suggest_float("C", 0.01, 30.0, log=True)}
+
+
+def _knn(params: dict, seed: int) -> BaseEstimator:
+    return WeightedKNN(**params)
+
+
+def _knn_space(trial) -> dict:
+    return {"n_neighbors": trial.suggest_int("n_neighbors", 3, 60, log=True),
+            "weights": trial.suggest_categorical("weights", ["uniform", "distance"]),
+            "metric": trial.suggest_categorical("metric", ["cosine", "euclidean", "manhattan"])}
+
+
+def _xgboost(params: dict, seed: int) -> BaseEstimator:
+    return XGBPlaylistClassifier(random_state=seed, **params)
+
+
+def _xgboost_space(trial) -> dict:
+    return {"n_estimators": trial.suggest_int("n_estimators", 50, 600, log=True),
+            "max_depth": trial.suggest_int("max_depth", 2, 8),
+            "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.3, log=True),
+            "subsample": trial.suggest_float("subsample", 0.5, 1.0),
+            "colsample_bytree": trial.suggest_float("colsample_bytree", 0.2, 1.0),
+            "min_child_weight": trial.suggest_float("min_child_weight", 0.5, 10.0, log=True),
+            "reg_lambda": trial.suggest_float("reg_lambda", 0.1, 10.0, log=True)}
+
+
+def _nn(params: dict, seed: int) -> BaseEstimator:
+    from pipeline.neural_net import PlaylistNet
+
+    return PlaylistNet(random_state=seed, **params)
+
+
+def _nn_space(trial) -> dict:
+    return {"hidden_layers": trial.suggest_int("hidden_layers", 1, 5),
+            "units": trial.suggest_categorical("units", [32, 64, 128, 256]),
+            "dropout": trial.suggest_float("dropout", 0.0, 0.5),
+            "learning_rate": trial.suggest_float("learning_rate", 1e-4, 1e-2, log=True),
+            "l2": trial.suggest_float("l2", 1e-6, 1e-2, log=True)}
+
+
+def _dummy(params: dict, seed: int) -> BaseEstimator:
+    return DummyClassifier(strategy=params.get("strategy", "prior"), random_state=seed)
+
+
+MODELS: dict[str, ModelSpec] = {
+    "logreg": ModelSpec("logreg", _logreg, {"C": 1.0}, _logreg_space),
+    "knn": ModelSpec("knn", _knn, {"n_neighbors": 15, "weights": "distance", "metric": "cosine"}, _knn_space),
+    "xgboost": ModelSpec("xgboost", _xgboost, {}, _xgboost_space),
+    "nn": ModelSpec("nn", _nn, {}, _nn_space),
+    "dummy": ModelSpec("dummy", _dummy, {"strategy": "prior"}, lambda trial: {}),
+}
+
+
+def build_model(name: str, params: dict[str, Any], seed: int) -> BaseEstimator:
+    """A fresh, unfitted classifier; unknown models or parameters raise `ConfigError`."""
+    if name not in MODELS:
+        raise ConfigError(f"unknown model '{name}' (choose from: {', '.join(MODELS)})")
+    spec = MODELS[name]
+    merged = {**spec.defaults, **params}
+    try:
+        return spec.build(merged, seed)
+    except TypeError as error:
+        raise ConfigError(f"bad parameters for model '{name}': {error}") from None

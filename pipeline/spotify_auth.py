@@ -1,0 +1,289 @@
+"""Logging in to Spotify: settings, token storage, and the PKCE (or client-secret) flow.
+
+Settings come from environment variables or ``.streamlit/secrets.toml`` (``[spotify]``
+``client_id``, ``client_secret``, ``redirect_uri``); environment variables win. Without a
+client secret the PKCE flow is used. Tokens live in the dashboard's session (`SessionTokenCache`
+over ``st.session_state``) or, for the CLI, in a 0600 file in the user data folder (`TokenFile`).
+Nothing here prompts unless asked to: a missing or expired login raises a `UserError`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+import time
+import tomllib
+import webbrowser
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, MutableMapping
+
+from spotipy.cache_handler import CacheHandler
+from spotipy.exceptions import SpotifyOauthError
+from spotipy.oauth2 import SpotifyOAuth, SpotifyPKCE
+
+from pipeline.errors import UserError
+from pipeline.local_store import user_data_dir, write_private_text
+from pipeline.secret_logs import register_secret
+
+READ_SCOPES: tuple[str, ...] = ("playlist-read-private", "playlist-read-collaborative", "user-library-read")
+WRITE_SCOPES: tuple[str, ...] = (*READ_SCOPES, "playlist-modify-private", "playlist-modify-public")
+DEFAULT_REDIRECT_URI = "http://127.0.0.1:8501/"
+DEFAULT_API_URL = "https://api.spotify.com/v1/"
+DEFAULT_ACCOUNTS_URL = "https://accounts.spotify.com"
+DEFAULT_RECCOBEATS_URL = "https://api.reccobeats.com/v1/"
+SECRETS_FILES = (Path(".streamlit/secrets.toml"), Path("~/.streamlit/secrets.toml"))
+PENDING_LOGIN_SECONDS = 15 * 60
+
+
+class SpotifyNotConfigured(UserError):
+    def __init__(self) -> None:
+        super().__init__("Spotify is not set up: set SPOTIFY_CLIENT_ID (or [spotify] client_id in "
+                         ".streamlit/secrets.toml), or supply SPOTIFY_ACCESS_TOKEN; see docs/spotify.md")
+
+
+class SpotifyLoginRequired(UserError):
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or "not logged in to Spotify: run 'python -m pipeline login' in a terminal "
+                                   "(or log in from the dashboard), or supply SPOTIFY_ACCESS_TOKEN")
+
+
+class SpotifyLoginExpired(UserError):
+    """The refresh token was revoked or expired (Spotify's ``invalid_grant``, about six months)."""
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__("Spotify login expired: log in again" + (f" ({detail})" if detail else ""))
+
+
+class SpotifyLoginFailed(UserError):
+    pass
+
+
+@dataclass(frozen=True)
+class SpotifySettings:
+    """Where Spotify is and who we are to it. Secrets are left out of ``repr``."""
+
+    client_id: str = ""
+    client_secret: str = field(default="", repr=False)
+    redirect_uri: str = DEFAULT_REDIRECT_URI
+    access_token: str = field(default="", repr=False)
+    api_url: str = DEFAULT_API_URL
+    accounts_url: str = DEFAULT_ACCOUNTS_URL
+    reccobeats_url: str = DEFAULT_RECCOBEATS_URL
+
+    @property
+    def authorize_url(self) -> str:
+        return self.accounts_url.rstrip("/") + "/authorize"
+
+    @property
+    def token_url(self) -> str:
+        return self.accounts_url.rstrip("/") + "/api/token"
+
+
+def load_settings(secrets: Mapping[str, Any] | None = None,
+                  env: Mapping[str, str] | None = None) -> SpotifySettings:
+    """Settings from ``env`` (default: the environment) over ``secrets`` (default: secrets.toml's [spotify])."""
+    env = os.environ if env is None else env
+    secrets = _read_secrets_file() if secrets is None else secrets
+
+    def pick(env_name: str, key: str, default: str = "") -> str:
+        return str(env.get(env_name) or secrets.get(key) or default).strip()
+
+    settings = SpotifySettings(
+        client_id=pick("SPOTIFY_CLIENT_ID", "client_id"),
+        client_secret=pick("SPOTIFY_CLIENT_SECRET", "client_secret"),
+        redirect_uri=pick("SPOTIFY_REDIRECT_URI", "redirect_uri", DEFAULT_REDIRECT_URI),
+        access_token=pick("SPOTIFY_ACCESS_TOKEN", "access_token"),
+        api_url=_with_slash(pick("PLAYLIST_ENHANCER_SPOTIFY_API_URL", "api_url", DEFAULT_API_URL)),
+        accounts_url=pick("PLAYLIST_ENHANCER_SPOTIFY_ACCOUNTS_URL", "accounts_url", DEFAULT_ACCOUNTS_URL),
+        reccobeats_url=_with_slash(pick("PLAYLIST_ENHANCER_RECCOBEATS_URL", "reccobeats_url",
+                                        DEFAULT_RECCOBEATS_URL)),
+    )
+    register_secret(settings.client_secret)
+    register_secret(settings.access_token)
+    return settings
+
+
+def _read_secrets_file() -> Mapping[str, Any]:
+    for path in SECRETS_FILES:
+        path = path.expanduser()
+        if path.is_file():
+            try:
+                return tomllib.loads(path.read_text(encoding="utf-8")).get("spotify", {})
+            except tomllib.TOMLDecodeError as error:
+                raise UserError(f"{path}: not valid TOML ({error})") from None
+    return {}
+
+
+def _with_slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+# ----- token storage ------------------------------------------------------------------------
+class SessionTokenCache(CacheHandler):
+    """Keeps the token in a dict-like, e.g. the dashboard's ``st.session_state``."""
+
+    def __init__(self, store: MutableMapping[str, Any], key: str = "spotify_token") -> None:
+        self.store, self.key = store, key
+
+    def get_cached_token(self) -> dict | None:
+        token = self.store.get(self.key)
+        if token:
+            _register_token(token)
+        return dict(token) if token else None
+
+    def save_token_to_cache(self, token_info: dict) -> None:
+        _register_token(token_info)
+        self.store[self.key] = dict(token_info)
+
+
+class TokenFile(CacheHandler):
+    """Keeps the token in a JSON file created 0600 (default: ``<user data>/spotify-token.json``)."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path else user_data_dir() / "spotify-token.json"
+
+    def get_cached_token(self) -> dict | None:
+        try:
+            token = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        _register_token(token)
+        return token
+
+    def save_token_to_cache(self, token_info: dict) -> None:
+        _register_token(token_info)
+        write_private_text(self.path, json.dumps(token_info))
+
+
+def _register_token(token: Mapping[str, Any]) -> None:
+    register_secret(token.get("access_token"))
+    register_secret(token.get("refresh_token"))
+
+
+def has_login(cache: CacheHandler, scopes: tuple[str, ...] = READ_SCOPES) -> bool:
+    """Whether ``cache`` holds a token granted for ``scopes`` (no network; it may still need refreshing)."""
+    token = cache.get_cached_token()
+    return bool(token and token.get("refresh_token") and set(scopes) <= set(str(token.get("scope", "")).split()))
+
+
+# ----- auth managers --------------------------------------------------------------------------
+class _ClearLoginErrors:
+    """Spotipy's managers, but failing with our messages and never prompting unless interactive."""
+
+    interactive = False
+    announce: Callable[[str], None] | None = None
+    launch_browser = True
+
+    def _open_auth_url(self, state=None):
+        url = self.get_authorize_url(state)
+        if self.announce:
+            self.announce(url)
+        if self.launch_browser:
+            webbrowser.open(url)
+
+    def get_authorization_code(self, response=None):
+        if response is None and not self.interactive:
+            raise SpotifyLoginRequired()
+        return super().get_authorization_code(response)
+
+    def get_auth_response(self, open_browser=None):
+        if not self.interactive:
+            raise SpotifyLoginRequired()
+        return super().get_auth_response(open_browser)
+
+    def refresh_access_token(self, refresh_token):
+        try:
+            return super().refresh_access_token(refresh_token)
+        except SpotifyOauthError as error:
+            if error.error == "invalid_grant":
+                raise SpotifyLoginExpired() from None
+            raise SpotifyLoginFailed(f"Spotify refused to refresh the login ({error.error}): log in again") from None
+
+
+class LoginPKCE(_ClearLoginErrors, SpotifyPKCE):
+    pass
+
+
+class LoginOAuth(_ClearLoginErrors, SpotifyOAuth):
+    pass
+
+
+def make_auth_manager(settings: SpotifySettings, cache: CacheHandler, scopes: tuple[str, ...] = READ_SCOPES,
+                      *, interactive: bool = False, timeout: float = 15.0) -> LoginPKCE | LoginOAuth:
+    """A Spotipy auth manager pointed at ``settings.accounts_url``; PKCE unless a client secret is set."""
+    if not settings.client_id:
+        raise SpotifyNotConfigured()
+    common = dict(redirect_uri=settings.redirect_uri, scope=list(scopes), cache_handler=cache,
+                  requests_timeout=timeout, open_browser=interactive)
+    if settings.client_secret:
+        manager = LoginOAuth(client_id=settings.client_id, client_secret=settings.client_secret, **common)
+    else:
+        manager = LoginPKCE(client_id=settings.client_id, **common)
+    # Spotipy hard-codes these as class attributes; per instance they can point at a proxy or a test server.
+    manager.OAUTH_AUTHORIZE_URL = settings.authorize_url
+    manager.OAUTH_TOKEN_URL = settings.token_url
+    manager.interactive = interactive
+    return manager
+
+
+# ----- logging in -----------------------------------------------------------------------------
+_pending: dict[str, tuple[float, str | None, tuple[str, ...]]] = {}
+_pending_lock = threading.Lock()
+
+
+def start_login(settings: SpotifySettings, scopes: tuple[str, ...] = READ_SCOPES) -> str:
+    """The Spotify authorisation URL to send the user to (dashboard flow).
+
+    The redirect comes back in a fresh browser session, so the PKCE verifier is kept
+    server-side, keyed by the random ``state`` that travels with the redirect.
+    """
+    manager = make_auth_manager(settings, SessionTokenCache({}), scopes)
+    state = secrets.token_urlsafe(24)
+    verifier = None
+    if isinstance(manager, SpotifyPKCE):
+        manager.get_pkce_handshake_parameters()
+        verifier = manager.code_verifier
+    now = time.time()
+    with _pending_lock:
+        for old in [s for s, (created, _, _) in _pending.items() if now - created > PENDING_LOGIN_SECONDS]:
+            del _pending[old]
+        _pending[state] = (now, verifier, tuple(scopes))
+    return manager.get_authorize_url(state=state)
+
+
+def finish_login(settings: SpotifySettings, code: str, state: str, token_store: MutableMapping[str, Any]) -> None:
+    """Exchange the redirect's ``code`` for a token and keep it in ``token_store``.
+
+    Raises `SpotifyLoginFailed` when the state is unknown or stale, or Spotify refuses the code.
+    """
+    with _pending_lock:
+        created, verifier, scopes = _pending.pop(state, (0.0, None, ()))
+    if not scopes or time.time() - created > PENDING_LOGIN_SECONDS:
+        raise SpotifyLoginFailed("this Spotify login link has expired or was started elsewhere: log in again")
+    manager = make_auth_manager(settings, SessionTokenCache(token_store), scopes)
+    try:
+        if isinstance(manager, SpotifyPKCE):
+            manager.code_verifier = verifier
+            manager.code_challenge = manager._get_code_challenge()
+            manager.get_access_token(code=code, check_cache=False)
+        else:
+            manager.get_access_token(code=code, as_dict=False, check_cache=False)
+    except SpotifyOauthError as error:
+        raise SpotifyLoginFailed(f"Spotify refused the login ({error.error}): log in again") from None
+
+
+def login_in_terminal(settings: SpotifySettings, scopes: tuple[str, ...] = READ_SCOPES,
+                      token_file: TokenFile | None = None, announce: Callable[[str], None] | None = None,
+                      launch_browser: bool = True) -> None:
+    """CLI login: shows the URL (``announce``), opens the browser, catches the redirect on the
+    redirect URI's loopback port and stores the token in a 0600 file."""
+    manager = make_auth_manager(settings, token_file or TokenFile(), scopes, interactive=True)
+    manager.announce, manager.launch_browser = announce, launch_browser
+    try:
+        manager.get_access_token(check_cache=False) if isinstance(manager, SpotifyPKCE) \
+            else manager.get_access_token(as_dict=False, check_cache=False)
+    except SpotifyOauthError as error:
+        raise SpotifyLoginFailed(f"Spotify refused the login ({error.error}): try again") from None

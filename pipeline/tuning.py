@@ -1,0 +1,207 @@
+"""Optuna studies: tune one configuration's model (and strategy) parameters, resumably.
+
+One study per (library fingerprint, model, strategy, encoding); a seeded TPE
+sampler; a median pruner that compares trials fold by fold. Storage defaults to
+a SQLite file in the user data directory and accepts any SQLAlchemy URL (a
+PostgreSQL server lets several machines tune one study).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, replace
+from typing import Callable
+
+import numpy as np
+import optuna
+import pandas as pd
+
+from pipeline.config import ConfigError, RunConfig
+from pipeline.evaluation import iterate_folds
+from pipeline.fitting import TrainingRows
+from pipeline.library import Library
+from pipeline import metrics
+from pipeline.models import MODELS
+from pipeline.paths import data_dir
+
+OBJECTIVES = ("macro_f1", "macro_ap", "accuracy", "top3", "balanced_accuracy")
+OBJECTIVES_FOR_SUGGESTIONS = ("macro_ap", "macro_f1", "top3", "balanced_accuracy", "accuracy")
+TuningProgress = Callable[[int, int, float | None], None]
+"""Called after each finished trial with (trials done, trials asked for, best value so far)."""
+
+
+@dataclass(frozen=True)
+class TuningResult:
+    """What a study found, as plain data."""
+
+    study_name: str
+    storage: str
+    objective: str
+    best_params: dict
+    best_value: float | None
+    n_trials: int
+    trials: list[dict]
+    importances: dict[str, float]
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def trials_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.trials)
+
+
+def default_storage() -> str:
+    return f"sqlite:///{(data_dir() / 'studies.sqlite3').resolve()}"
+
+
+def study_name_for(library: Library, config: RunConfig, objective: str) -> str:
+    """Stable name: same library content, model, strategy and encoding -> same study."""
+    encoding = json.dumps(asdict(config.encoding), sort_keys=True)
+    digest = hashlib.sha256(f"{encoding}|{objective}".encode()).hexdigest()[:8]
+    return f"{library.fingerprint()}-{config.model}-{config.strategy}-{digest}"
+
+
+def search_space(trial: optuna.Trial, config: RunConfig) -> dict:
+    """The model's own space plus the strategy's knobs."""
+    params = MODELS[config.model].search_space(trial)
+    if config.strategy == "class_weights":
+        params["class_weight_power"] = trial.suggest_float("class_weight_power", 0.0, 1.0)
+    if config.strategy == "smote":
+        params["smote_k"] = trial.suggest_int("smote_k", 1, 10)
+    return params
+
+
+def tune(library: Library, config: RunConfig, trials: int, storage: str | None = None,
+         study_name: str | None = None, timeout: float | None = None, objective: str = "macro_f1",
+         folds: int = 3, progress: TuningProgress | None = None,
+         should_stop: Callable[[], bool] | None = None) -> TuningResult:
+    """Run (or resume) a study and return what it found. ``should_stop`` lets a UI stop it."""
+    if objective not in OBJECTIVES:
+        raise ConfigError(f"unknown objective '{objective}' (choose from: {', '.join(OBJECTIVES)})")
+    if config.model == "dummy":
+        raise ConfigError("the dummy baseline has nothing to tune")
+    storage = storage or default_storage()
+    name = study_name or study_name_for(library, config, objective)
+    study = load_study(name, storage, config.seed)
+    study.set_user_attr("config", config.to_dict())
+    study.set_user_attr("library", library.fingerprint())
+    study.set_user_attr("objective", objective)
+    rows = TrainingRows.from_library(library)
+    done_before = len(study.trials)
+
+    def objective_fn(trial: optuna.Trial) -> float:
+        trial_config = replace(config, params={**config.param_dict, **search_space(trial, config)})
+        return _cross_validated(trial, library, trial_config, rows, folds, objective)
+
+    def after_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        if progress:
+            progress(len(study.trials) - done_before, trials, _best_value(study))
+        if should_stop and should_stop():
+            study.stop()
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study.optimize(objective_fn, n_trials=trials, timeout=timeout, callbacks=[after_trial],
+                   catch=(ValueError,), gc_after_trial=False)
+    return summarise(study, storage, objective)
+
+
+def load_study(name: str, storage: str, seed: int) -> optuna.Study:
+    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=8)
+    pruner = optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1)
+    return optuna.create_study(study_name=name, storage=storage, sampler=sampler, pruner=pruner,
+                               direction="maximize", load_if_exists=True)
+
+
+def _cross_validated(trial: optuna.Trial, library: Library, config: RunConfig, rows: TrainingRows,
+                     folds: int, objective: str) -> float:
+    """Mean fold score; reports after every fold so the median pruner can stop weak trials."""
+    values = []
+    for step, fold in enumerate(iterate_folds(library, config, rows, folds, lambda *_: None)):
+        truth = rows.truth_for(rows.track_ids[fold.items])
+        values.append(getattr(metrics.score(fold.proba, truth, rows.largest_three), objective))
+        trial.report(float(np.mean(values)), step)
+        if trial.should_prune():
+            raise optuna.TrialPruned()
+    return float(np.mean(values))
+
+
+def summarise(study: optuna.Study, storage: str, objective: str) -> TuningResult:
+    """Best params, the trial history and parameter importances of a study."""
+    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    history = [{"number": t.number, "state": t.state.name, "value": t.value,
+                "seconds": (t.duration.total_seconds() if t.duration else None), **t.params}
+               for t in study.trials]
+    best = study.best_trial if complete else None
+    return TuningResult(study_name=study.study_name, storage=_redact(storage), objective=objective,
+                        best_params=dict(best.params) if best else {},
+                        best_value=float(best.value) if best else None, n_trials=len(study.trials),
+                        trials=history, importances=_importances(study, complete))
+
+
+def _importances(study: optuna.Study, complete: list) -> dict[str, float]:
+    if len(complete) < 3 or not complete[0].params:
+        return {}
+    try:
+        evaluator = optuna.importance.FanovaImportanceEvaluator(seed=0)
+        return {k: float(v) for k, v in optuna.importance.get_param_importances(
+            study, evaluator=evaluator).items()}
+    except (RuntimeError, ValueError, ZeroDivisionError):
+        return {}
+
+
+def _best_value(study: optuna.Study) -> float | None:
+    try:
+        return float(study.best_value)
+    except ValueError:
+        return None
+
+
+def _redact(storage: str) -> str:
+    """Never echo a database password back."""
+    from sqlalchemy.engine import make_url
+    try:
+        return make_url(storage).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is echoed without its credentials part
+        return storage.split("@")[-1]
+
+
+def config_from_study(study_name: str, storage: str | None = None) -> RunConfig:
+    """The configuration a stored study tuned, with its best params; raises `ConfigError` if unusable."""
+    storage = storage or default_storage()
+    try:
+        study = optuna.load_study(study_name=study_name, storage=storage)
+    except KeyError:
+        raise ConfigError(f"no study named '{study_name}' in {_redact(storage)}") from None
+    return _best_config(study)
+
+
+def best_study_config(library: Library, storage: str | None = None) -> RunConfig | None:
+    """The best tuned configuration stored for this library (any model), or None.
+
+    Scores are only comparable within one objective: macro-AP studies win over
+    macro-F1 ones, and so on in the order of `OBJECTIVES_FOR_SUGGESTIONS`.
+    """
+    storage = storage or default_storage()
+    fingerprint = library.fingerprint()
+    candidates = []
+    for summary in optuna.get_all_study_summaries(storage=storage, include_best_trial=True):
+        attrs = summary.user_attrs
+        if attrs.get("library") == fingerprint and summary.best_trial is not None and "config" in attrs:
+            rank = OBJECTIVES_FOR_SUGGESTIONS.index(attrs.get("objective", "macro_f1"))
+            candidates.append((rank, -summary.best_trial.value, summary))
+    if not candidates:
+        return None
+    summary = min(candidates, key=lambda c: c[:2])[2]
+    config = RunConfig.from_dict(summary.user_attrs["config"])
+    return replace(config, params={**config.param_dict, **summary.best_trial.params})
+
+
+def _best_config(study: optuna.Study) -> RunConfig:
+    if "config" not in study.user_attrs:
+        raise ConfigError(f"study '{study.study_name}' was not made by this tool (no stored config)")
+    config = RunConfig.from_dict(study.user_attrs["config"])
+    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+    if not complete:
+        raise ConfigError(f"study '{study.study_name}' has no finished trials yet")
+    return replace(config, params={**config.param_dict, **study.best_trial.params})
