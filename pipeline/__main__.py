@@ -196,11 +196,96 @@ def run_suggest(args: argparse.Namespace) -> int:
     return 0
 
 
+# ----- Spotify: login, fetch, features, export -------------------------------------------------
+def add_login_command(subparsers) -> None:
+    parser = subparsers.add_parser("login", help="log in to Spotify in the browser; the token is kept in a "
+                                                 "private file in the user data folder")
+    parser.add_argument("--write", action="store_true", help="also allow changing playlists (for export --apply)")
+    parser.set_defaults(handler=run_login)
+
+
+def run_login(args: argparse.Namespace) -> int:
+    from pipeline.spotify_auth import READ_SCOPES, WRITE_SCOPES, login_in_terminal
+    from pipeline.spotify_settings import load_settings
+    login_in_terminal(load_settings(), WRITE_SCOPES if args.write else READ_SCOPES,
+                      announce=lambda url: print(f"Opening Spotify's login page; if no browser opens, visit:\n{url}",
+                                                 file=sys.stderr))
+    print("Logged in to Spotify.", file=sys.stderr)
+    return 0
+
+
+def add_fetch_command(subparsers) -> None:
+    parser = subparsers.add_parser("fetch", help="download your playlists and liked songs from Spotify into a folder")
+    parser.add_argument("--out", required=True, metavar="DIR", help="folder to save the library in")
+    parser.add_argument("--features", action=argparse.BooleanOptionalAction, default=True,
+                        help="add audio features (Spotify, else ReccoBeats; cached)")
+    parser.add_argument("--fresh", action="store_true", help="ignore pages saved by earlier fetches")
+    parser.set_defaults(handler=run_fetch)
+
+
+def run_fetch(args: argparse.Namespace) -> int:
+    from pipeline.sources.spotify import fetch_to_folder
+    library = fetch_to_folder(args.out, features=args.features, fresh=args.fresh, progress=_stderr_progress)
+    _print_saved(library, args.out)
+    return 0
+
+
+def add_features_command(subparsers) -> None:
+    parser = subparsers.add_parser("features", help="fill missing audio features of a library (ReccoBeats) "
+                                                    "and save it into a folder")
+    parser.add_argument("--library", required=True, metavar="SOURCE", help="any library SOURCE (see 'info')")
+    parser.add_argument("--out", required=True, metavar="DIR")
+    parser.add_argument("--spotify", action="store_true",
+                        help="ask Spotify's audio-features first (only older apps still have it; needs login)")
+    parser.set_defaults(handler=run_features)
+
+
+def run_features(args: argparse.Namespace) -> int:
+    from pipeline.sources.features import features_to_folder
+    library = features_to_folder(args.library, args.out, use_spotify=args.spotify, progress=_stderr_progress)
+    _print_saved(library, args.out)
+    return 0
+
+
+def _print_saved(library, out: str) -> None:
+    summary = library.summary()
+    print(f"Saved {summary['playlists']} playlists, {summary['tracks_total']:,} tracks and {summary['liked']:,} "
+          f"liked songs to {out} (feature coverage {summary['feature_coverage']:.1%})")
+    for warning in summary["warnings"]:
+        print(f"  warning: {warning}")
+
+
+def add_export_command(subparsers) -> None:
+    parser = subparsers.add_parser("export", help="add suggestions to a Spotify playlist (a dry run unless --apply)")
+    parser.add_argument("--suggestions", required=True, metavar="FILE.csv", help="a CSV written by 'suggest'")
+    parser.add_argument("--playlist", required=True, metavar="NAME_OR_ID")
+    parser.add_argument("--create", action="store_true", help="create the playlist if you have none by that name")
+    parser.add_argument("--apply", action="store_true", help="really change the playlist (default: only show)")
+    parser.set_defaults(handler=run_export)
+
+
+def run_export(args: argparse.Namespace) -> int:
+    from pipeline.export import export_from_csv
+    plan, result = export_from_csv(args.suggestions, args.playlist, create=args.create, apply=args.apply,
+                                   progress=_stderr_progress)
+    target = f"new playlist '{plan.playlist_name}'" if plan.creates_playlist else f"'{plan.playlist_name}'"
+    print(f"{len(plan.to_add)} track(s) to add to {target}; {len(plan.already_there)} already there")
+    for suggestion in plan.to_add:
+        print(f"  + {suggestion.track_name or suggestion.track_id}  {suggestion.artists}".rstrip())
+    if result is not None:
+        print(f"Added {len(result.added)} track(s) to '{result.playlist_name}' ({result.playlist_id}); "
+              f"snapshot {result.snapshot_ids[-1] if result.snapshot_ids else '-'}")
+    elif plan.to_add:
+        print("Dry run: nothing changed. Run again with --apply to add them.")
+    return 0
+
+
 def _stderr_progress(fraction: float, message: str) -> None:
     print(f"[{fraction:>4.0%}] {message}", file=sys.stderr)
 
 
-COMMANDS = [add_info_command, add_evaluate_command, add_tune_command, add_suggest_command]
+COMMANDS = [add_info_command, add_evaluate_command, add_tune_command, add_suggest_command,
+            add_login_command, add_fetch_command, add_features_command, add_export_command]
 
 
 def build_parser() -> argparse.ArgumentParser:

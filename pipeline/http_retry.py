@@ -75,8 +75,7 @@ class Failure(NamedTuple):
 def describe_wait(seconds: float) -> str:
     if seconds < 90:
         return f"{math.ceil(seconds)} seconds"
-    minutes = math.ceil(seconds / 60)
-    return f"{minutes} minutes" if minutes < 120 else f"{minutes / 60:.1f} hours"
+    return f"{math.ceil(seconds / 60)} minutes"
 
 
 def parse_retry_after(value: str | None) -> float | None:

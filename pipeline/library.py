@@ -235,7 +235,7 @@ def _normalise_tracks(tracks: pd.DataFrame, found: list[Warning_]) -> pd.DataFra
 
 def _normalise_memberships(memberships: pd.DataFrame, found: list[Warning_]) -> pd.DataFrame:
     memberships = memberships.reindex(columns=list(MEMBERSHIP_COLUMNS)).copy()
-    memberships["playlist_name"] = memberships["playlist_name"].fillna(memberships["playlist_id"])
+    memberships["playlist_name"] = memberships["playlist_name"].astype(object).fillna(memberships["playlist_id"])
     for column in ("playlist_id", "playlist_name", "track_id"):
         memberships[column] = memberships[column].astype(str)
     memberships["added_at"] = _timestamps(memberships["added_at"])
@@ -261,10 +261,15 @@ def _normalise_liked(liked: pd.DataFrame, found: list[Warning_]) -> pd.DataFrame
 def _feature_warnings(tracks: pd.DataFrame) -> list[Warning_]:
     if tracks.empty:
         return []
-    missing = tracks[list(AUDIO_FEATURES)].isna().any(axis=1)
+    known = tracks[list(AUDIO_FEATURES)].notna()
+    missing = ~known.all(axis=1)
     if missing.all():
-        return [Warning_("no_features", "no audio features in this library: fetch them from a feature "
-                         "provider (Spotify or ReccoBeats) before training", int(missing.sum()))]
+        absent = [feature for feature in AUDIO_FEATURES if not known[feature].any()]
+        what = ("no audio features in this library" if len(absent) == len(AUDIO_FEATURES)
+                else f"audio features incomplete: no values at all for {', '.join(absent)}" if absent
+                else "every track lacks at least one audio feature")
+        return [Warning_("no_features", f"{what}: fetch them from a feature provider (Spotify or ReccoBeats) "
+                         "before training", int(missing.sum()))]
     if missing.any():
         return [Warning_("missing_features", f"{int(missing.sum())} of {len(tracks)} tracks lack some audio "
                          "features; models fill the gaps with the playlist median", int(missing.sum()))]

@@ -1,9 +1,9 @@
-"""Where Playlist Enhancer keeps things between runs, and a tiny SQLite key -> JSON store.
+"""Private files in the user data folder (`pipeline.paths.data_dir`), and a tiny SQLite key -> JSON store.
 
 The store is what makes network work resumable: fetched pages and audio features are
 written as soon as they arrive, one committed row each, so an interrupted run loses
 nothing and the next run skips what it already has. Files are private to the user
-(0600, folder 0700): they hold the user's library and, for the CLI, a Spotify token.
+(0600): they hold the user's library and, for the CLI, a Spotify token.
 """
 
 from __future__ import annotations
@@ -14,18 +14,6 @@ import sqlite3
 import time
 from pathlib import Path
 from typing import Any, Iterable, Mapping
-
-import platformdirs
-
-DATA_DIR_ENV = "PLAYLIST_ENHANCER_DATA_DIR"
-
-
-def user_data_dir(env: Mapping[str, str] | None = None) -> Path:
-    """The per-user data folder (``$PLAYLIST_ENHANCER_DATA_DIR`` or the platform's), created 0700."""
-    env = os.environ if env is None else env
-    folder = Path(env.get(DATA_DIR_ENV) or platformdirs.user_data_path("playlist-enhancer")).expanduser()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder
 
 
 def create_private_file(path: Path) -> None:
@@ -54,6 +42,9 @@ class JsonStore:
         self.path = Path(path)
         create_private_file(self.path)
         self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+        # WAL + NORMAL: each commit survives the process being killed, without an fsync per page.
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS entries "
                          "(key TEXT PRIMARY KEY, value TEXT NOT NULL, stored_at REAL NOT NULL)")
         self._db.commit()

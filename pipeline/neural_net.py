@@ -5,8 +5,8 @@ mini-batches of 32; a seeded, stratified slice of the training rows is held out 
 stops once its loss has not improved for `patience` epochs, keeping the best epoch's weights.
 
 Keras (JAX backend) is imported inside `fit` / `predict_proba`, never at module import:
-importing this module stays cheap for the CLI and the dashboard, and the ~4 s Keras import
-is paid only when a neural net is actually trained.
+importing this module stays cheap for the CLI and the dashboard, and the Keras import (several
+seconds) is paid only when a neural net is actually trained or used.
 """
 
 from __future__ import annotations
@@ -32,12 +32,12 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from pipeline.errors import UserError
 
-EpochCallback = Callable[[int, dict[str, float]], "bool | None"]
+EpochCallback = Callable[[int, dict[str, float]], bool | None]
 
 # Predicting in one large batch avoids Keras' per-batch loop; 4096 rows x 300 float32 is ~5 MB.
 _PREDICT_BATCH = 4096
 # Train steps dispatched per Keras loop iteration: the same steps in the same order, with less
-# Python overhead between them (~25% faster epochs on 2 cores; see bench/nn_speed.py).
+# Python overhead between them (~30% faster epochs on 2 busy cores; see bench/nn_speed.py).
 _STEPS_PER_EXECUTION = 8
 
 
@@ -120,8 +120,8 @@ class PlaylistNet(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
         if len(encoder.classes_) < 2:
-            raise UserError(f"The neural net needs tracks from at least 2 playlists (classes) to learn; "
-                            f"got only {encoder.classes_[0]!r}.")
+            raise UserError(f"The neural net needs tracks from at least 2 playlists to learn from; "
+                            f"got 1 class, '{encoder.classes_[0]}'.")
         self.classes_ = encoder.classes_
         codes = encoder.transform(y).astype(np.int32)
         weights = _check_sample_weight(sample_weight, X, dtype=np.float32, ensure_non_negative=True)
@@ -148,14 +148,16 @@ class PlaylistNet(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """Return the most probable playlist for each row of `X`."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)  # first, so an unfitted model raises NotFittedError
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
 
-    def _split(self, X: np.ndarray, codes: np.ndarray, weights: np.ndarray, seed: int):
+    def _split(self, X: np.ndarray, codes: np.ndarray, weights: np.ndarray,
+               seed: int) -> tuple[tuple, tuple | None]:
         """Return (train, validation) tuples of (X, codes, weights); validation is None if nothing is held out."""
         n_validation = math.ceil(self.validation_fraction * len(codes))
         if self.validation_fraction <= 0 or n_validation < 1 or n_validation >= len(codes):
@@ -242,7 +244,9 @@ def _pad_to_full_batches(X: np.ndarray, codes: np.ndarray, weights: np.ndarray,
     """Append zero-weight copies of random rows so the row count is a multiple of `batch_size`.
 
     A short last batch has a new shape, and JAX would trace and compile the whole train step
-    again for it (~0.6 s per fit). Zero-weight rows add nothing to the gradient.
+    again for it (~0.6 s per fit). Zero-weight rows add nothing to the gradient; they only
+    shrink the mean loss of the few batches they land in, as the short batch would have
+    changed its own.
     """
     shortfall = -len(codes) % batch_size
     if len(codes) <= batch_size or shortfall == 0:

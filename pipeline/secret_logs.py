@@ -1,9 +1,11 @@
-"""Keep tokens and client secrets out of log output.
+"""Keep tokens and client secrets out of log output (and expected HTTP errors out of sight).
 
 Spotipy logs request headers (``Authorization: Bearer ...``, ``Basic ...``) and token
 request bodies (refresh tokens, PKCE verifiers) at DEBUG. A filter on those loggers
 rewrites every record before any handler sees it: known secret values and anything
-shaped like a credential become ``[redacted]``.
+shaped like a credential become ``[redacted]``. Spotipy also logs every HTTP error at
+ERROR, including the ones we handle (the 403 that switches feature provider, the 401
+we refresh after); those are lowered to DEBUG so the CLI's stderr shows only real news.
 """
 
 from __future__ import annotations
@@ -46,6 +48,9 @@ class RedactSecrets(logging.Filter):
     """Rewrites a record's message with secrets removed (never drops the record)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("spotipy") and record.levelno >= logging.ERROR and \
+                str(record.msg).startswith(("HTTP Error for", "Max Retries")):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
         try:
             message = record.getMessage()
         except Exception:  # a malformed record is the logging module's problem, not ours

@@ -1,40 +1,34 @@
-"""Logging in to Spotify: settings, token storage, and the PKCE (or client-secret) flow.
+"""Logging in to Spotify: token storage and the PKCE (or client-secret) flow.
 
-Settings come from environment variables or ``.streamlit/secrets.toml`` (``[spotify]``
-``client_id``, ``client_secret``, ``redirect_uri``); environment variables win. Without a
-client secret the PKCE flow is used. Tokens live in the dashboard's session (`SessionTokenCache`
-over ``st.session_state``) or, for the CLI, in a 0600 file in the user data folder (`TokenFile`).
-Nothing here prompts unless asked to: a missing or expired login raises a `UserError`.
+Without a client secret (see `pipeline.spotify_settings`) the PKCE flow is used. Tokens live
+in the dashboard's session (`SessionTokenCache` over ``st.session_state``) or, for the CLI,
+in a 0600 file in the user data folder (`TokenFile`). Nothing here prompts except
+`login_in_terminal`: a missing or expired login raises a `UserError`.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import threading
 import time
-import tomllib
 import webbrowser
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, MutableMapping
 
+import requests
 from spotipy.cache_handler import CacheHandler
 from spotipy.exceptions import SpotifyOauthError
 from spotipy.oauth2 import SpotifyOAuth, SpotifyPKCE
 
 from pipeline.errors import UserError
-from pipeline.local_store import user_data_dir, write_private_text
-from pipeline.secret_logs import register_secret
+from pipeline.local_store import write_private_text
+from pipeline.paths import data_dir
+from pipeline.secret_logs import install_redaction, register_secret
+from pipeline.spotify_settings import SpotifySettings
 
 READ_SCOPES: tuple[str, ...] = ("playlist-read-private", "playlist-read-collaborative", "user-library-read")
 WRITE_SCOPES: tuple[str, ...] = (*READ_SCOPES, "playlist-modify-private", "playlist-modify-public")
-DEFAULT_REDIRECT_URI = "http://127.0.0.1:8501/"
-DEFAULT_API_URL = "https://api.spotify.com/v1/"
-DEFAULT_ACCOUNTS_URL = "https://accounts.spotify.com"
-DEFAULT_RECCOBEATS_URL = "https://api.reccobeats.com/v1/"
-SECRETS_FILES = (Path(".streamlit/secrets.toml"), Path("~/.streamlit/secrets.toml"))
 PENDING_LOGIN_SECONDS = 15 * 60
 
 
@@ -61,66 +55,6 @@ class SpotifyLoginFailed(UserError):
     pass
 
 
-@dataclass(frozen=True)
-class SpotifySettings:
-    """Where Spotify is and who we are to it. Secrets are left out of ``repr``."""
-
-    client_id: str = ""
-    client_secret: str = field(default="", repr=False)
-    redirect_uri: str = DEFAULT_REDIRECT_URI
-    access_token: str = field(default="", repr=False)
-    api_url: str = DEFAULT_API_URL
-    accounts_url: str = DEFAULT_ACCOUNTS_URL
-    reccobeats_url: str = DEFAULT_RECCOBEATS_URL
-
-    @property
-    def authorize_url(self) -> str:
-        return self.accounts_url.rstrip("/") + "/authorize"
-
-    @property
-    def token_url(self) -> str:
-        return self.accounts_url.rstrip("/") + "/api/token"
-
-
-def load_settings(secrets: Mapping[str, Any] | None = None,
-                  env: Mapping[str, str] | None = None) -> SpotifySettings:
-    """Settings from ``env`` (default: the environment) over ``secrets`` (default: secrets.toml's [spotify])."""
-    env = os.environ if env is None else env
-    secrets = _read_secrets_file() if secrets is None else secrets
-
-    def pick(env_name: str, key: str, default: str = "") -> str:
-        return str(env.get(env_name) or secrets.get(key) or default).strip()
-
-    settings = SpotifySettings(
-        client_id=pick("SPOTIFY_CLIENT_ID", "client_id"),
-        client_secret=pick("SPOTIFY_CLIENT_SECRET", "client_secret"),
-        redirect_uri=pick("SPOTIFY_REDIRECT_URI", "redirect_uri", DEFAULT_REDIRECT_URI),
-        access_token=pick("SPOTIFY_ACCESS_TOKEN", "access_token"),
-        api_url=_with_slash(pick("PLAYLIST_ENHANCER_SPOTIFY_API_URL", "api_url", DEFAULT_API_URL)),
-        accounts_url=pick("PLAYLIST_ENHANCER_SPOTIFY_ACCOUNTS_URL", "accounts_url", DEFAULT_ACCOUNTS_URL),
-        reccobeats_url=_with_slash(pick("PLAYLIST_ENHANCER_RECCOBEATS_URL", "reccobeats_url",
-                                        DEFAULT_RECCOBEATS_URL)),
-    )
-    register_secret(settings.client_secret)
-    register_secret(settings.access_token)
-    return settings
-
-
-def _read_secrets_file() -> Mapping[str, Any]:
-    for path in SECRETS_FILES:
-        path = path.expanduser()
-        if path.is_file():
-            try:
-                return tomllib.loads(path.read_text(encoding="utf-8")).get("spotify", {})
-            except tomllib.TOMLDecodeError as error:
-                raise UserError(f"{path}: not valid TOML ({error})") from None
-    return {}
-
-
-def _with_slash(url: str) -> str:
-    return url if url.endswith("/") else url + "/"
-
-
 # ----- token storage ------------------------------------------------------------------------
 class SessionTokenCache(CacheHandler):
     """Keeps the token in a dict-like, e.g. the dashboard's ``st.session_state``."""
@@ -143,7 +77,7 @@ class TokenFile(CacheHandler):
     """Keeps the token in a JSON file created 0600 (default: ``<user data>/spotify-token.json``)."""
 
     def __init__(self, path: str | Path | None = None) -> None:
-        self.path = Path(path) if path else user_data_dir() / "spotify-token.json"
+        self.path = Path(path) if path else data_dir() / "spotify-token.json"
 
     def get_cached_token(self) -> dict | None:
         try:
@@ -171,7 +105,7 @@ def has_login(cache: CacheHandler, scopes: tuple[str, ...] = READ_SCOPES) -> boo
 
 # ----- auth managers --------------------------------------------------------------------------
 class _ClearLoginErrors:
-    """Spotipy's managers, but failing with our messages and never prompting unless interactive."""
+    """Spotipy's managers, failing with our messages; they never prompt except in `login_in_terminal`."""
 
     interactive = False
     announce: Callable[[str], None] | None = None
@@ -186,13 +120,20 @@ class _ClearLoginErrors:
 
     def get_authorization_code(self, response=None):
         if response is None and not self.interactive:
-            raise SpotifyLoginRequired()
+            raise self._login_required()
         return super().get_authorization_code(response)
 
     def get_auth_response(self, open_browser=None):
         if not self.interactive:
-            raise SpotifyLoginRequired()
+            raise self._login_required()
         return super().get_auth_response(open_browser)
+
+    def _login_required(self) -> SpotifyLoginRequired:
+        if "playlist-modify-private" in (self.scope or ""):
+            return SpotifyLoginRequired("Spotify needs your permission to change playlists: run "
+                                        "'python -m pipeline login --write' in a terminal (or log in again "
+                                        "from the dashboard's export page)")
+        return SpotifyLoginRequired()
 
     def refresh_access_token(self, refresh_token):
         try:
@@ -212,12 +153,13 @@ class LoginOAuth(_ClearLoginErrors, SpotifyOAuth):
 
 
 def make_auth_manager(settings: SpotifySettings, cache: CacheHandler, scopes: tuple[str, ...] = READ_SCOPES,
-                      *, interactive: bool = False, timeout: float = 15.0) -> LoginPKCE | LoginOAuth:
+                      *, timeout: float = 15.0) -> LoginPKCE | LoginOAuth:
     """A Spotipy auth manager pointed at ``settings.accounts_url``; PKCE unless a client secret is set."""
     if not settings.client_id:
         raise SpotifyNotConfigured()
+    install_redaction()  # Spotipy logs token requests, headers included, at DEBUG
     common = dict(redirect_uri=settings.redirect_uri, scope=list(scopes), cache_handler=cache,
-                  requests_timeout=timeout, open_browser=interactive)
+                  requests_timeout=timeout, open_browser=False)
     if settings.client_secret:
         manager = LoginOAuth(client_id=settings.client_id, client_secret=settings.client_secret, **common)
     else:
@@ -225,7 +167,6 @@ def make_auth_manager(settings: SpotifySettings, cache: CacheHandler, scopes: tu
     # Spotipy hard-codes these as class attributes; per instance they can point at a proxy or a test server.
     manager.OAUTH_AUTHORIZE_URL = settings.authorize_url
     manager.OAUTH_TOKEN_URL = settings.token_url
-    manager.interactive = interactive
     return manager
 
 
@@ -273,6 +214,9 @@ def finish_login(settings: SpotifySettings, code: str, state: str, token_store: 
             manager.get_access_token(code=code, as_dict=False, check_cache=False)
     except SpotifyOauthError as error:
         raise SpotifyLoginFailed(f"Spotify refused the login ({error.error}): log in again") from None
+    except requests.RequestException as error:
+        raise SpotifyLoginFailed(f"could not reach Spotify's accounts service ({type(error).__name__}): "
+                                 "log in again") from None
 
 
 def login_in_terminal(settings: SpotifySettings, scopes: tuple[str, ...] = READ_SCOPES,
@@ -280,10 +224,15 @@ def login_in_terminal(settings: SpotifySettings, scopes: tuple[str, ...] = READ_
                       launch_browser: bool = True) -> None:
     """CLI login: shows the URL (``announce``), opens the browser, catches the redirect on the
     redirect URI's loopback port and stores the token in a 0600 file."""
-    manager = make_auth_manager(settings, token_file or TokenFile(), scopes, interactive=True)
+    manager = make_auth_manager(settings, token_file or TokenFile(), scopes)
+    # open_browser makes Spotipy listen on the redirect URI's loopback port for the answer.
+    manager.interactive, manager.open_browser = True, True
     manager.announce, manager.launch_browser = announce, launch_browser
     try:
         manager.get_access_token(check_cache=False) if isinstance(manager, SpotifyPKCE) \
             else manager.get_access_token(as_dict=False, check_cache=False)
     except SpotifyOauthError as error:
         raise SpotifyLoginFailed(f"Spotify refused the login ({error.error}): try again") from None
+    except requests.RequestException as error:
+        raise SpotifyLoginFailed(f"could not reach Spotify's accounts service ({type(error).__name__}): "
+                                 "try again") from None

@@ -17,8 +17,8 @@ from spotipy.exceptions import SpotifyException
 from pipeline.http_retry import (Failure, RetryPolicy, call_with_retries, failure_of_requests_error,
                                  failure_of_status)
 from pipeline.secret_logs import install_redaction
-from pipeline.spotify_auth import (READ_SCOPES, SpotifyLoginExpired, SpotifySettings, TokenFile,
-                                   make_auth_manager)
+from pipeline.spotify_auth import READ_SCOPES, SpotifyLoginExpired, TokenFile, make_auth_manager
+from pipeline.spotify_settings import SpotifySettings
 
 SERVICE = "Spotify"
 
@@ -71,7 +71,7 @@ def _failure_of(error: BaseException) -> Failure | None:
 
 
 def connect(settings: SpotifySettings, scopes: tuple[str, ...] = READ_SCOPES, *,
-            cache: CacheHandler | None = None, interactive: bool = False,
+            cache: CacheHandler | None = None,
             policy: RetryPolicy | None = None) -> ResilientSpotify:
     """A ready client: with ``settings.access_token`` if given (headless runs), else a login kept in
     ``cache`` (default: the CLI's 0600 token file). Nothing touches the network until the first call.
@@ -80,6 +80,5 @@ def connect(settings: SpotifySettings, scopes: tuple[str, ...] = READ_SCOPES, *,
     policy = policy or RetryPolicy.from_env()
     if settings.access_token:
         return ResilientSpotify(policy=policy, api_url=settings.api_url, access_token=settings.access_token)
-    manager = make_auth_manager(settings, cache or TokenFile(), scopes, interactive=interactive,
-                                timeout=policy.timeout)
+    manager = make_auth_manager(settings, cache or TokenFile(), scopes, timeout=policy.timeout)
     return ResilientSpotify(policy=policy, api_url=settings.api_url, auth_manager=manager)

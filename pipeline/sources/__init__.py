@@ -32,12 +32,11 @@ def read_source(source: str | Path) -> Library:
     path = Path(source).expanduser()
     if not path.exists():
         raise LibraryError(f"no such file or folder: {path}")
-    if path.is_dir():
-        from pipeline.sources import account_export, native
-        if native.is_saved_library(path):
-            return native.load_saved_library(path)
-        if account_export.is_account_export(path):
-            return account_export.read_account_export(path)
+    from pipeline.sources import account_export, native
+    if path.is_dir() and native.is_saved_library(path):
+        return native.load_saved_library(path)
+    if (path.is_dir() or path.suffix.lower() == ".zip") and account_export.is_account_export(path):
+        return account_export.read_account_export(path)
     if path.is_file() and path.suffix.lower() == ".csv":
         from pipeline.sources.long_csv import is_long_csv, read_long_csv
         if is_long_csv(path):

@@ -1,0 +1,1 @@
+"""The Streamlit dashboard: arranges `pipeline` results as pages; no modelling happens here."""

@@ -1,0 +1,37 @@
+"""Playlist Enhancer dashboard: navigation and the shared sidebar; each page lives in ``app_pages/``.
+
+Run from the repository root: ``streamlit run dashboard/app.py``. The page folder is not called
+``pages/``: Streamlit treats a ``pages/`` folder beside the entry file as the old multipage API and
+then runs a page opened by URL (``/compare``) without this file, so without the sidebar.
+"""
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    # `streamlit run dashboard/app.py` puts only dashboard/ on the path; pages import pipeline/.
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from dashboard.sidebar import remember, render_sidebar  # noqa: E402
+
+st.set_page_config(page_title="Playlist Enhancer", page_icon=":material/queue_music:", layout="wide")
+
+PAGES = [
+    st.Page("app_pages/library.py", title="Library", icon=":material/library_music:", default=True),
+    st.Page("app_pages/train.py", title="Train & tune", icon=":material/model_training:"),
+    st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    st.Page("app_pages/suggestions.py", title="Suggestions", icon=":material/playlist_add:"),
+]
+page = st.navigation(PAGES, position="top")
+selection = remember(render_sidebar())
+
+if selection.problem:
+    st.error(selection.problem, icon=":material/error:")
+    st.stop()
+if selection.library is None:
+    st.info(selection.notice or "Choose a library in the sidebar.", icon=":material/info:")
+    st.stop()
+page.run()

@@ -1,0 +1,106 @@
+"""Compare: two imbalance strategies side by side on your playlists, and the leaky mistake if asked."""
+
+from dataclasses import replace
+
+import streamlit as st
+
+from dashboard import charts, story, work
+from dashboard.sidebar import SIDEBAR_STRATEGIES, current_selection
+from pipeline.config import MODEL_LABELS, STRATEGY_LABELS
+
+LEAK_EXPLAINED = (
+    "**Why the leaky column looks so good.** Leaky oversampling copies songs from the small playlists "
+    "*before* the data is split into training and test folds. Copies of one song then sit on both sides of "
+    "the split, so part of every test is a song the model already memorised in training. Its scores measure "
+    "memory, not judgement: they rise above every honest column, yet on songs it has truly never seen (the "
+    "backtest on liked songs you filed yourself) it does no better. Oversampling is honest only inside each "
+    "training fold, where the copies never reach the test songs."
+)
+
+selection = current_selection()
+base = replace(selection.config, params=())
+
+st.title("Compare imbalance strategies")
+st.caption(f"{MODEL_LABELS[base.model]} on {selection.library.source} · {selection.folds}-fold cross-validation "
+           "split by track · default parameters for every column, so only the strategy differs")
+
+left_pick, right_pick, leak_pick = st.columns([2, 2, 3], vertical_alignment="bottom")
+first = left_pick.selectbox("Left", SIDEBAR_STRATEGIES, index=SIDEBAR_STRATEGIES.index("class_weights"),
+                            format_func=STRATEGY_LABELS.get, key="compare_left", persist_state="session")
+second = right_pick.selectbox("Right", SIDEBAR_STRATEGIES, index=SIDEBAR_STRATEGIES.index("oversample"),
+                              format_func=STRATEGY_LABELS.get, key="compare_right", persist_state="session")
+show_leak = leak_pick.toggle("Add leaky oversampling (the classic mistake, clearly marked)", key="compare_leaky",
+                             persist_state="session")
+
+strategies = list(dict.fromkeys([first, second] + (["leaky"] if show_leak else [])))
+configs = {strategy: replace(base, strategy=strategy) for strategy in strategies}
+keys = [work.evaluation_key(selection, config) for config in configs.values()]
+results = {strategy: work.stored_evaluation(selection, config) for strategy, config in configs.items()}
+missing = [strategy for strategy, result in results.items() if result is None]
+
+work.show_failures(keys)
+if work.running_jobs(keys):
+    work.show_progress(keys)
+    st.stop()
+if missing:
+    names = ", ".join(STRATEGY_LABELS[s] for s in missing)
+    st.info(f"Not evaluated yet on this library: {names}. Each evaluation trains the model once per fold "
+            "and once more for the backtest; logistic regression takes a minute or so.", icon=":material/info:")
+    if st.button(f"Evaluate {len(missing)} configuration{'s' if len(missing) > 1 else ''}", type="primary",
+                 key="compare_run", icon=":material/play_arrow:"):
+        for strategy in missing:
+            work.start_evaluation(selection, configs[strategy])
+        st.rerun()
+    st.stop()
+
+labels = {strategy: STRATEGY_LABELS[strategy] for strategy in strategies}
+honest = [s for s in strategies if s != "leaky"]
+columns = [(labels[s], results[s]) for s in strategies]
+
+with st.container(border=True):
+    st.markdown("#### What your numbers say")
+    if len(honest) == 2:
+        st.markdown(story.verdict_sentence(story.compare(results[honest[0]], results[honest[1]]),
+                                           labels[honest[0]], labels[honest[1]]))
+    for strategy in honest:
+        st.markdown(story.spread_sentence(labels[strategy], results[strategy]))
+    if "leaky" in strategies:
+        reference = "oversample" if "oversample" in honest else honest[0]
+        st.markdown(":red[**Leaky:**] " + story.leak_sentence(results["leaky"], results[reference],
+                                                                labels[reference]))
+
+st.plotly_chart(charts.scores_figure(story.score_rows(columns)), key="compare_scores")
+st.caption("Bars are cross-validated scores; the white tick is the baseline that always answers with the "
+           "largest playlist. Hatched bars come from the leaky set-up and are not real.")
+
+st.plotly_chart(charts.share_figure(story.share_rows([(labels[s], results[s]) for s in honest]), selection.colors),
+                key="compare_shares")
+st.caption("Bars: each playlist's share of the tracks. Lines: its share of the predictions. A line above the "
+           "bars on the left means the model leans on your biggest playlists.")
+
+
+def draw_column(strategy: str, result) -> None:
+    if strategy == "leaky":
+        st.markdown(f"### :red[{labels[strategy]}]")
+        st.badge("inflated: copies of songs on both sides of the split", icon=":material/warning:", color="red")
+    else:
+        st.markdown(f"### {labels[strategy]}")
+        st.badge("honest: resampling inside training folds only", icon=":material/verified:", color="blue")
+    values = story.headline_values(result)
+    grid = st.columns(2)
+    for index, (score, value) in enumerate(values.items()):
+        baseline = (result.baseline_backtest.accuracy if score == "backtest"
+                    else getattr(result.baseline, score))
+        label = "Backtest (liked songs)" if score == "backtest" else charts.SCORE_LABELS[score]
+        grid[index % 2].metric(label, f"{value:.1%}", delta=f"{(value - (baseline or 0)) * 100:+.1f} pts vs baseline",
+                               help=f"Baseline: {(baseline or 0):.1%}")
+    st.plotly_chart(charts.confusion_figure(result.confusion_labels, result.confusion, "Confusion (row-normalised)"),
+                    key=f"confusion_{strategy}")
+
+
+for column, strategy in zip(st.columns(len(strategies), gap="large"), strategies):
+    with column:
+        draw_column(strategy, results[strategy])
+
+if "leaky" in strategies:
+    st.warning(LEAK_EXPLAINED, icon=":material/report:")

@@ -1,0 +1,65 @@
+"""Library: what is in it, how lopsided the playlists are, and what each playlist sounds like."""
+
+import streamlit as st
+
+from dashboard import charts
+from dashboard.library_views import (PROFILE_FEATURES, feature_profile, library_counts, playlist_order,
+                                     playlist_table, scatter_points)
+from dashboard.sidebar import current_selection
+
+selection = current_selection()
+library = selection.library
+counts = library_counts(library)
+
+st.title("Your library")
+st.caption(library.source)
+
+columns = st.columns(5)
+columns[0].metric("Playlists", f"{counts['playlists']:,}")
+columns[1].metric("Tracks in playlists", f"{counts['tracks']:,}")
+columns[2].metric("Liked songs", f"{counts['liked']:,}")
+columns[3].metric("Liked songs not in any playlist", f"{counts['liked_unsorted']:,}",
+                  help="These are the songs the Suggestions page sorts into your playlists.")
+columns[4].metric("Audio-feature coverage", f"{counts['feature_coverage']:.0%}",
+                  help="Share of tracks with all twelve audio features.")
+
+for warning in library.warnings:
+    st.warning(str(warning), icon=":material/warning:")
+
+names = playlist_order(library)
+sizes = playlist_table(library)
+st.plotly_chart(charts.playlist_sizes_figure(sizes, selection.colors), key="sizes_chart")
+top_share = sizes["share"].head(3).sum()
+st.caption(f"A model that always answers with the largest playlist is right {sizes['share'].iloc[0]:.0%} of "
+           f"the time, and the largest three hold {top_share:.0%} of the rows: accuracy alone flatters any "
+           "model that leans towards them. That is why every score here has a baseline beside it.")
+
+st.subheader("What your playlists sound like")
+picked = [name for name in st.session_state.get("library_playlists", names[:5]) if name in names]
+st.session_state["library_playlists"] = picked
+shown = st.multiselect("Playlists to draw", names, key="library_playlists", persist_state="session",
+                       help="The largest five to start with; add or remove any.")
+profile_column, liked_column = st.columns([3, 2])
+if not shown:
+    profile_column.info("Pick one or more playlists to draw their profiles.")
+elif library.has_features():
+    profile_column.plotly_chart(charts.feature_profile_figure(feature_profile(library, shown), selection.colors),
+                                key="profile_chart")
+liked_column.plotly_chart(charts.liked_status_figure(counts["liked_filed"], counts["liked_unsorted"]),
+                          key="liked_chart")
+liked_column.caption(f"{counts['liked_filed']:,} liked songs already sit in a playlist: the backtest hides them "
+                     "and checks whether the model would have put them there.")
+
+if shown and library.has_features():
+    features = [f for f in PROFILE_FEATURES]
+    x_column, y_column = st.columns(2)
+    x = x_column.selectbox("Horizontal axis", features, index=features.index("energy"), key="library_x")
+    y = y_column.selectbox("Vertical axis", features, index=features.index("valence"), key="library_y")
+    points = scatter_points(library, shown, [x, y])
+    st.plotly_chart(charts.feature_scatter_figure(points, x, y, selection.colors), key="scatter_chart")
+
+with st.expander("All playlists as a table"):
+    st.dataframe(sizes[["playlist_name", "size", "share"]], hide_index=True, key="playlist_table",
+                 column_config={"playlist_name": "Playlist", "size": "Tracks",
+                                "share": st.column_config.ProgressColumn("Share of rows", format="percent",
+                                                                         min_value=0.0, max_value=1.0)})

@@ -1,0 +1,99 @@
+"""Train & tune: cross-validated scores of the sidebar's configuration, and an Optuna study for it."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, story, work
+from dashboard.sidebar import current_selection
+from pipeline.config import MODEL_LABELS
+from pipeline.tuning import OBJECTIVES
+
+selection = current_selection()
+config = selection.config
+params = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in config.params) or "defaults"
+
+st.title("Train & tune")
+st.caption(f"{config.label()} · parameters: {params} · seed {config.seed} · change any of them in the sidebar")
+
+# ----- cross-validated scores ----------------------------------------------------------------
+st.subheader("Cross-validated scores")
+evaluation_key = work.evaluation_key(selection, config)
+result = work.stored_evaluation(selection, config)
+work.show_failures([evaluation_key])
+if work.running_jobs([evaluation_key]):
+    work.show_progress([evaluation_key])
+elif result is None:
+    st.info(f"{selection.folds}-fold cross-validation split by track, then a backtest on the liked songs you "
+            "already filed. Results are stored, so this runs once per configuration.", icon=":material/info:")
+    if st.button("Train and evaluate", type="primary", key="train_run", icon=":material/play_arrow:"):
+        work.start_evaluation(selection, config)
+        st.rerun()
+else:
+    values = story.headline_values(result)
+    for column, (score, value) in zip(st.columns(len(values)), values.items()):
+        baseline = (result.baseline_backtest.accuracy if score == "backtest" else getattr(result.baseline, score)) or 0
+        label = "Backtest (liked songs)" if score == "backtest" else charts.SCORE_LABELS[score]
+        column.metric(label, f"{value:.1%}", delta=f"{(value - baseline) * 100:+.1f} pts vs baseline",
+                      help=f"Baseline (always the largest playlist): {baseline:.1%}", border=True)
+    st.caption(f"{result.n_items:,} tracks scored once each · median fit {result.fit_seconds:.1f} s per fold · "
+               f"backtest on {result.backtest.n:,} liked songs already in playlists")
+    if result.history:
+        st.plotly_chart(charts.training_curve_figure(result.history), key="train_curve")
+    with st.expander("Per playlist"):
+        table = pd.DataFrame([vars(p) for p in result.per_playlist]).drop(columns=["playlist_id"])
+        st.dataframe(table, hide_index=True, key="train_per_playlist", column_config={
+            "playlist_name": "Playlist", "size": "Tracks",
+            **{c: st.column_config.NumberColumn(c.replace("_", " ").capitalize(), format="percent")
+               for c in ("precision", "recall", "f1", "ap", "true_share", "predicted_share")}})
+
+# ----- tuning -----------------------------------------------------------------------------------
+st.subheader("Tune with Optuna")
+if config.model == "dummy":
+    st.info(f"{MODEL_LABELS['dummy']} has nothing to tune: pick a model in the sidebar.", icon=":material/info:")
+    st.stop()
+
+objective_column, trials_column, start_column = st.columns([2, 1, 1], vertical_alignment="bottom")
+objective = objective_column.selectbox("Optimise", OBJECTIVES, format_func=charts.SCORE_LABELS.get,
+                                       key="tune_objective", persist_state="session",
+                                       help="Macro-F1 and macro-AP weigh every playlist equally; accuracy "
+                                            "favours the big ones.")
+trials = int(trials_column.number_input("Trials", min_value=1, max_value=500, value=20, key="tune_trials",
+                                        persist_state="session"))
+tuning_key = work.tuning_key(selection, config, objective)
+tuning = work.stored_tuning(selection, config, objective)
+work.show_failures([tuning_key])
+if work.running_jobs([tuning_key]):
+    work.show_progress([tuning_key], stop_label="Stop after this trial")
+elif start_column.button("Resume the study" if tuning else "Start tuning", type="primary", key="tune_run",
+                         icon=":material/tune:"):
+    work.start_tuning(selection, config, objective, trials)
+    st.rerun()
+st.caption("Each trial cross-validates one parameter set (3 folds; weak trials are pruned after a fold). The "
+           "study is stored: starting again adds trials to it instead of starting over.")
+
+if tuning is not None and tuning.best_value is not None:
+    best_column, baseline_column, count_column = st.columns(3)
+    best_column.metric(f"Best {charts.SCORE_LABELS[objective]}", f"{tuning.best_value:.1%}", border=True)
+    if result is not None:
+        baseline = getattr(result.baseline, objective)
+        baseline_column.metric("Baseline", f"{baseline:.1%}", border=True,
+                               help="Always answering with the largest playlist.")
+    count_column.metric("Trials", f"{tuning.n_trials:,}", border=True)
+    trials_frame = tuning.trials_frame()
+    history_column, importance_column = st.columns([3, 2])
+    history_column.plotly_chart(charts.trial_history_figure(trials_frame, objective), key="tune_history")
+    if tuning.importances:
+        importance_column.plotly_chart(charts.importances_figure(tuning.importances), key="tune_importances")
+    else:
+        importance_column.info("Parameter importances appear after a few finished trials.")
+    st.dataframe(trials_frame, hide_index=True, key="tune_trials_table",
+                 column_config={"number": "Trial", "state": "State",
+                                "value": st.column_config.NumberColumn(charts.SCORE_LABELS[objective], format="%.3f"),
+                                "seconds": st.column_config.NumberColumn("Seconds", format="%.1f")})
+    best = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in tuning.best_params.items())
+    st.markdown(f"**Best parameters:** `{best}`")
+    if dict(config.params) == tuning.best_params:
+        st.success("The sidebar configuration already uses these parameters.", icon=":material/check_circle:")
+    elif st.button("Use these parameters", key="tune_adopt", icon=":material/done:"):
+        work.adopt_params(selection, config, tuning.best_params)
+        st.rerun()

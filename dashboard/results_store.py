@@ -1,0 +1,58 @@
+"""Finished work on disk, so a browser reload or a server restart never retrains what was trained.
+
+Everything is JSON under ``<data dir>/<kind>/<library fingerprint>/<name>.json``; the data dir is
+`pipeline.paths.data_dir` (``platformdirs.user_data_dir("playlist-enhancer")`` unless
+``PLAYLIST_ENHANCER_DATA_DIR`` says otherwise; tests point it at a temporary folder). Optuna
+studies live beside them, in the SQLite file `pipeline.tuning` keeps there. Writes go through a
+temporary file and a rename: a crash mid-write leaves the old file or none, never half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import RunConfig
+from pipeline.paths import data_dir
+
+
+def evaluation_path(fingerprint: str, config: RunConfig, folds: int) -> Path:
+    return data_dir() / "results" / fingerprint / f"{config.key()}-{folds}folds.json"
+
+
+def tuning_path(fingerprint: str, config: RunConfig, objective: str) -> Path:
+    """Tuning ignores the current params (it searches them), so they are not part of the key."""
+    return data_dir() / "tuning" / fingerprint / f"{replace(config, params=()).key()}-{objective}.json"
+
+
+def chosen_params_path(fingerprint: str, config: RunConfig) -> Path:
+    """Parameters the user adopted from a study, for this configuration whatever its current params."""
+    return data_dir() / "params" / fingerprint / f"{replace(config, params=()).key()}.json"
+
+
+def suggestions_path(fingerprint: str, config: RunConfig) -> Path:
+    return data_dir() / "suggestions" / fingerprint / f"{config.key()}.json"
+
+
+def read_json(path: Path) -> Any | None:
+    """The stored document, or None when absent or unreadable (then it is simply recomputed)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_json(path: Path, document: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(document, stream, allow_nan=False, default=str)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,200 @@
+"""The sidebar every page shares: which library, which playlists, and the `RunConfig`.
+
+Configuration widgets are bound to the URL's query parameters, so a browser reload (or a
+shared link) comes back to the same configuration, and the stored results for it show at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import results_store
+from dashboard.charts import playlist_colors
+from dashboard.library_source import UPLOAD_TYPES, library_from_path, library_from_upload
+from dashboard.library_views import likely_catch_alls, playlist_order
+from pipeline.config import (ARTIST_ENCODINGS, MODEL_LABELS, MODELS, SCALERS, STRATEGIES, STRATEGY_LABELS,
+                             Encoding, RunConfig)
+from pipeline.errors import UserError
+from pipeline.library import Library
+from pipeline.sources import read_source
+
+SOURCES = {"demo": "Demo library", "upload": "Upload an Exportify export", "path": "A path on this server",
+           "spotify": "My Spotify account (coming soon)"}
+SCALER_LABELS = {"standard": "Standard (z-score)", "robust": "Robust (median, IQR)", "maxabs": "Max-abs",
+                 "none": "None"}
+ARTIST_LABELS = {"onehot": "One-hot", "hashing": "Hashed buckets", "drop": "Leave artists out"}
+SIDEBAR_STRATEGIES = tuple(s for s in STRATEGIES if s != "leaky")  # the leaky demo lives on Compare only
+BOUND = "query-params"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the sidebar chose; every page reads it. ``library`` is None when none could be loaded."""
+
+    library: Library | None
+    fingerprint: str = ""
+    config: RunConfig = field(default_factory=RunConfig)
+    folds: int = 5
+    colors: dict[str, str] = field(default_factory=dict)
+    problem: str | None = None
+    notice: str | None = None
+
+
+def render_sidebar() -> Selection:
+    """Draw the sidebar and return the `Selection`; problems come back in ``problem``, never raised."""
+    with st.sidebar:
+        st.markdown("### Library")
+        full, source_key, problem, notice = _library_widgets()
+        library = fingerprint = None
+        colors: dict[str, str] = {}
+        if full is not None:
+            colors = playlist_colors(playlist_order(full))
+            try:
+                library, fingerprint = _exclude(full, source_key, tuple(_exclusion_widget(full, source_key)))
+            except UserError as error:
+                problem = str(error)
+        st.markdown("### Model")
+        config, folds = _config_widgets(fingerprint)
+    return Selection(library=library, fingerprint=fingerprint or "", config=config, folds=folds,
+                     colors=colors, problem=problem, notice=notice)
+
+
+# ----- library --------------------------------------------------------------------------------
+def _library_widgets() -> tuple[Library | None, str, str | None, str | None]:
+    """The full library, a key naming its content, and a problem or a notice for the page."""
+    source = st.radio("Source", list(SOURCES), format_func=SOURCES.get, key="source", bind=BOUND,
+                      label_visibility="collapsed")
+    try:
+        if source == "demo":
+            return load_source("demo", ""), "demo", None, None
+        if source == "upload":
+            files = st.file_uploader("Exportify .zip or playlist CSVs", type=list(UPLOAD_TYPES),
+                                     accept_multiple_files=True, key="upload",
+                                     help="From exportify.app: 'Export All' gives one .zip with a CSV per "
+                                          "playlist (liked songs included).")
+            if not files:
+                return None, "", None, "Upload an Exportify .zip (or the CSV files inside it) to begin."
+            digest = _digest(files)
+            return load_upload(digest, [(f.name, f.getvalue()) for f in files]), f"upload:{digest}", None, None
+        if source == "path":
+            path = st.text_input("Folder, .zip or CSV on this server", key="path", bind=BOUND,
+                                 placeholder="~/exports/spotify_playlists.zip")
+            if not path.strip():
+                return None, "", None, "Type the path of an Exportify folder, .zip or CSV in the sidebar."
+            stamp = _stamp(path)
+            return load_path(path, stamp), f"path:{path}:{stamp}", None, None
+        return None, "", None, ("Signing in to Spotify is coming soon. Until then, export your library with "
+                            "exportify.app and upload it, or explore the demo library.")
+    except UserError as error:
+        return None, "", str(error), None
+
+
+@st.cache_data(show_spinner="Reading the library…", max_entries=4)
+def load_source(kind: str, value: str) -> Library:
+    return read_source(kind if kind == "demo" else value)
+
+
+@st.cache_data(show_spinner="Reading the library…", max_entries=4)
+def load_path(path: str, stamp: str) -> Library:
+    """``stamp`` changes when the files do, so an edited export is read again."""
+    return library_from_path(path)
+
+
+@st.cache_data(show_spinner="Reading your upload…", max_entries=4)
+def load_upload(digest: str, _files: list[tuple[str, bytes]]) -> Library:
+    return library_from_upload(_files)
+
+
+@st.cache_data(max_entries=16)
+def _exclude(_library: Library, source_key: str, names: tuple[str, ...]) -> tuple[Library, str]:
+    """The library without ``names``, and its fingerprint (``source_key`` names the full library)."""
+    library = _library.exclude(names)
+    return library, library.fingerprint()
+
+
+def _exclusion_widget(full: Library, source_key: str) -> list[str]:
+    names = playlist_order(full)
+    if st.session_state.get("_exclude_for") != source_key:
+        # A new library: suggest leaving out its catch-alls, unless the URL already says what to leave out.
+        arrived_with_url = "_exclude_for" not in st.session_state and "exclude" in st.query_params
+        st.session_state["_exclude_for"] = source_key
+        if not arrived_with_url:
+            suggested = likely_catch_alls(names)
+            st.session_state["exclude"] = suggested if len(names) - len(suggested) >= 2 else []
+    st.session_state["exclude"] = [n for n in st.session_state.get("exclude", []) if n in names]
+    return st.multiselect("Playlists to leave out", names, key="exclude", bind=BOUND,
+                          placeholder="none left out",
+                          help="Catch-all playlists (liked, starred, top songs, Shazam ...) teach the model "
+                               "little; ones that look like catch-alls are suggested. You decide.")
+
+
+def _digest(files) -> str:
+    digest = hashlib.sha256()
+    for uploaded in files:
+        digest.update(uploaded.name.encode() + b"\0" + hashlib.sha256(uploaded.getvalue()).digest())
+    return digest.hexdigest()
+
+
+def _stamp(path: str) -> str:
+    target = Path(path.strip().strip("\"'")).expanduser()
+    try:
+        files = [target, *target.iterdir()] if target.is_dir() else [target]
+        return ";".join(f"{f.name}:{f.stat().st_mtime_ns}:{f.stat().st_size}" for f in files)
+    except OSError:
+        return "missing"
+
+
+# ----- configuration ------------------------------------------------------------------------
+def _config_widgets(fingerprint: str | None) -> tuple[RunConfig, int]:
+    model = st.selectbox("Model", MODELS, format_func=MODEL_LABELS.get, key="model", bind=BOUND)
+    strategy = st.selectbox("Imbalance strategy", SIDEBAR_STRATEGIES, format_func=STRATEGY_LABELS.get,
+                            index=SIDEBAR_STRATEGIES.index("class_weights"), key="strategy", bind=BOUND,
+                            help="How the model copes with a few playlists holding most of the tracks.")
+    seed = int(st.number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, step=1, key="seed",
+                               bind=BOUND, help="Every random step (splits, sampling, model) uses it."))
+    with st.expander("Encoding"):
+        encoding = Encoding(
+            scaler=st.selectbox("Scaler", SCALERS, index=SCALERS.index("standard"), format_func=SCALER_LABELS.get,
+                                key="scaler", bind=BOUND),
+            artist=st.selectbox("Artists", ARTIST_ENCODINGS, format_func=ARTIST_LABELS.get, key="artist",
+                                bind=BOUND),
+            year=st.toggle("Release year", value=True, key="year", bind=BOUND),
+            genres=st.toggle("Genres", value=True, key="genres", bind=BOUND,
+                             help="Artist genres, where the export has them."))
+    with st.expander("Evaluation"):
+        folds = int(st.number_input("Cross-validation folds", min_value=2, max_value=10, value=5, key="folds",
+                                    bind=BOUND))
+    config = RunConfig(model=model, strategy=strategy, encoding=encoding, seed=seed)
+    return _with_chosen_params(config, fingerprint), folds
+
+
+def _with_chosen_params(config: RunConfig, fingerprint: str | None) -> RunConfig:
+    """Apply parameters the user adopted on the Train & tune page, if they still want them."""
+    if not fingerprint:
+        return config
+    chosen = results_store.read_json(results_store.chosen_params_path(fingerprint, config))
+    if not chosen:
+        return config
+    label = ", ".join(f"{k}={_short(v)}" for k, v in sorted(chosen["params"].items()))
+    if st.toggle("Use tuned parameters", value=True, key="use_tuned", help=label):
+        st.caption(f"Tuned: {label}")
+        return replace(config, params=chosen["params"])
+    return config
+
+
+def _short(value) -> str:
+    return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def remember(selection: Selection) -> Selection:
+    """Keep this run's selection where the pages find it (`current_selection`)."""
+    st.session_state["_selection"] = selection
+    return selection
+
+
+def current_selection() -> Selection:
+    return st.session_state["_selection"]

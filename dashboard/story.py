@@ -1,0 +1,140 @@
+"""The Compare page's words and tables, computed from the user's own results (no Streamlit).
+
+Nothing here is pre-written: "ties", "leads" and "inflated by" come from the numbers, with a
+tie whenever two scores differ by less than their sampling noise.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import pandas as pd
+
+HEADLINE_SCORES: tuple[str, ...] = ("accuracy", "top3", "macro_f1", "macro_ap")
+SCORE_WORDS = {"accuracy": "accuracy", "top3": "top-3", "macro_f1": "macro-F1", "macro_ap": "macro-AP",
+               "backtest": "the backtest on liked songs"}
+
+
+def noise_margin(a: float, b: float, n: int) -> float:
+    """Two standard errors of a proportion near ``(a+b)/2`` measured on ``n`` items.
+
+    Both configurations are scored on the same tracks, so this overstates the noise of their
+    difference a little: a "tie" here is a cautious word, never a hidden lead.
+    """
+    p = min(max((a + b) / 2, 0.0), 1.0)
+    return 2 * math.sqrt(max(p * (1 - p), 0.01) / max(n, 1))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One score of two configurations, and whether the gap is larger than the noise."""
+
+    score: str
+    first: float
+    second: float
+    margin: float
+
+    @property
+    def gap(self) -> float:
+        return self.first - self.second
+
+    @property
+    def tie(self) -> bool:
+        return abs(self.gap) <= self.margin
+
+
+def headline_values(result) -> dict[str, float]:
+    """The scores a column shows, by `SCORE_WORDS` key (backtest top-1 when there are filed liked songs)."""
+    values = {score: float(getattr(result.metrics, score)) for score in HEADLINE_SCORES}
+    if result.backtest.n and result.backtest.accuracy is not None:
+        values["backtest"] = float(result.backtest.accuracy)
+    return values
+
+
+def compare(first, second) -> list[Verdict]:
+    """Verdicts for every score both results have."""
+    a, b = headline_values(first), headline_values(second)
+    verdicts = []
+    for score in a.keys() & b.keys():
+        n = min(first.backtest.n, second.backtest.n) if score == "backtest" else min(first.n_items, second.n_items)
+        verdicts.append(Verdict(score, a[score], b[score], noise_margin(a[score], b[score], n)))
+    order = list(SCORE_WORDS)
+    return sorted(verdicts, key=lambda v: order.index(v.score))
+
+
+def verdict_sentence(verdicts: Sequence[Verdict], first: str, second: str) -> str:
+    """E.g. "Class weights and Random oversampling tie on accuracy and top-3; Class weights lead on
+    macro-F1 by 3.1 points." """
+    ties = [SCORE_WORDS[v.score] for v in verdicts if v.tie]
+    parts = []
+    if ties:
+        parts.append(f"**{first}** and **{second}** tie on {_join(ties)} (the gaps are within sampling noise)")
+    for leader, sign in ((first, 1), (second, -1)):
+        ahead = [v for v in verdicts if not v.tie and sign * v.gap > 0]
+        if ahead:
+            gaps = ", ".join(f"{SCORE_WORDS[v.score]} by {abs(v.gap) * 100:.1f} points" for v in ahead)
+            parts.append(f"**{leader}** leads on {gaps}")
+    return "; ".join(parts) + "." if parts else ""
+
+
+def leak_sentence(leaky, honest, honest_label: str) -> str:
+    """How much the leaky cross-validation inflates accuracy, and whether the backtest believes it."""
+    inflation = leaky.metrics.accuracy - honest.metrics.accuracy
+    text = (f"Leaky oversampling reports {leaky.metrics.accuracy:.0%} accuracy, "
+            f"{inflation * 100:+.1f} points against honest **{honest_label}** ({honest.metrics.accuracy:.0%}).")
+    if leaky.backtest.n and leaky.backtest.accuracy is not None and honest.backtest.accuracy is not None:
+        gap = leaky.backtest.accuracy - honest.backtest.accuracy
+        margin = noise_margin(leaky.backtest.accuracy, honest.backtest.accuracy, leaky.backtest.n)
+        verdict = ("the same, within noise" if abs(gap) <= margin else f"{gap * 100:+.1f} points")
+        text += (f" On the {leaky.backtest.n:,} liked songs you filed yourself, which no model saw, it scores "
+                 f"{leaky.backtest.accuracy:.0%} against {honest.backtest.accuracy:.0%}: {verdict}.")
+    return text
+
+
+@dataclass(frozen=True)
+class Spread:
+    """How the predictions spread over playlists."""
+
+    largest_three_true: float
+    largest_three_predicted: float
+    playlists_predicted: int
+    playlists: int
+
+
+def spread(result) -> Spread:
+    by_size = sorted(result.per_playlist, key=lambda p: -p.size)
+    return Spread(largest_three_true=sum(p.true_share for p in by_size[:3]),
+                  largest_three_predicted=sum(p.predicted_share for p in by_size[:3]),
+                  playlists_predicted=sum(p.predicted_share > 0 for p in by_size), playlists=len(by_size))
+
+
+def spread_sentence(label: str, result) -> str:
+    s = spread(result)
+    return (f"**{label}** sends {s.largest_three_predicted:.0%} of its predictions to the three largest "
+            f"playlists (they hold {s.largest_three_true:.0%} of the tracks) and ever predicts "
+            f"{s.playlists_predicted} of {s.playlists} playlists.")
+
+
+def score_rows(columns: Sequence[tuple[str, object]]) -> pd.DataFrame:
+    """Rows for `charts.scores_figure`: one per (configuration, headline score)."""
+    rows = []
+    for label, result in columns:
+        for score in HEADLINE_SCORES:
+            rows.append({"label": label, "strategy": result.config.strategy, "score": score,
+                         "value": float(getattr(result.metrics, score)),
+                         "baseline": float(getattr(result.baseline, score))})
+    return pd.DataFrame(rows)
+
+
+def share_rows(columns: Sequence[tuple[str, object]]) -> pd.DataFrame:
+    """Rows for `charts.share_figure`: one per (configuration, playlist)."""
+    return pd.DataFrame([
+        {"label": label, "strategy": result.config.strategy, "playlist_name": p.playlist_name,
+         "size": p.size, "true_share": p.true_share, "predicted_share": p.predicted_share}
+        for label, result in columns for p in result.per_playlist])
+
+
+def _join(words: Sequence[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

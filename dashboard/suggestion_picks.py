@@ -1,0 +1,67 @@
+"""The Suggestions page's table and the user's picks (plain pandas, no Streamlit).
+
+A pick is keyed by (suggested playlist id, track id): accepted for that playlist, or sent to the
+song's runner-up playlist instead. Picks survive switching playlists; the CSV holds every pick
+with the playlist it goes to, in the columns `python -m pipeline export` reads.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import pandas as pd
+
+Pick = tuple[bool, bool]
+"""(accepted here, sent to the runner-up instead)."""
+
+TABLE_COLUMNS = ["accept", "runner_up_instead", "rank", "track_name", "artists", "score", "runner_up",
+                 "runner_up_score", "similar_tracks", "closest_features", "furthest_features", "track_id"]
+CSV_COLUMNS = ["accepted", "track_id", "track_name", "artists", "playlist", "playlist_id", "score", "rank",
+               "already_in_playlist", "suggested_for"]
+
+
+def table_for(suggestions: pd.DataFrame, playlist_id: str, picks: Mapping[tuple[str, str], Pick],
+              unfiled_only: set[str] | None = None) -> pd.DataFrame:
+    """Ranked rows for one playlist with the user's picks filled in.
+
+    ``unfiled_only``: when given, keep only these track ids (liked songs in no playlist yet).
+    """
+    rows = suggestions[(suggestions["playlist_id"] == playlist_id) & ~suggestions["already_in_playlist"]]
+    if unfiled_only is not None:
+        rows = rows[rows["track_id"].isin(unfiled_only)]
+    rows = rows.sort_values("rank", kind="stable")
+    chosen = [picks.get((playlist_id, track), (False, False)) for track in rows["track_id"]]
+    return rows.assign(accept=[a for a, _ in chosen], runner_up_instead=[r for _, r in chosen])[
+        TABLE_COLUMNS].reset_index(drop=True)
+
+
+def updated_picks(picks: Mapping[tuple[str, str], Pick], playlist_id: str,
+                  edited: pd.DataFrame) -> dict[tuple[str, str], Pick]:
+    """``picks`` with this playlist's rows replaced by the edited table's checkboxes."""
+    result = {key: value for key, value in picks.items() if key[0] != playlist_id}
+    for track, accept, runner_up in zip(edited["track_id"], edited["accept"], edited["runner_up_instead"]):
+        if accept or runner_up:
+            result[(playlist_id, track)] = (bool(accept), bool(runner_up))
+    return result
+
+
+def picks_frame(suggestions: pd.DataFrame, picks: Mapping[tuple[str, str], Pick],
+                playlist_ids_by_name: Mapping[str, str]) -> pd.DataFrame:
+    """Every pick as a CSV row; a song sent to its runner-up goes there, and one song picked twice
+    for the same playlist is listed once."""
+    by_key = suggestions.set_index(["playlist_id", "track_id"])
+    rows = []
+    for (playlist_id, track), (accepted, to_runner_up) in picks.items():
+        if (playlist_id, track) not in by_key.index:
+            continue
+        row = by_key.loc[(playlist_id, track)]
+        target_name = row["runner_up"] if to_runner_up else row["playlist"]
+        rows.append({"accepted": True, "track_id": track, "track_name": row["track_name"],
+                     "artists": row["artists"], "playlist": target_name,
+                     "playlist_id": playlist_ids_by_name.get(target_name, "") if to_runner_up else playlist_id,
+                     "score": float(row["runner_up_score"] if to_runner_up else row["score"]),
+                     "rank": int(row["rank"]), "already_in_playlist": False,
+                     "suggested_for": row["playlist"]})
+    frame = pd.DataFrame(rows, columns=CSV_COLUMNS)
+    return frame.drop_duplicates(["playlist_id", "track_id"]).sort_values(
+        ["playlist", "score"], ascending=[True, False], kind="stable").reset_index(drop=True)

@@ -1,0 +1,182 @@
+"""Between the pages and `pipeline`: stored results first, background jobs for what is missing.
+
+Each kind of work (evaluation, tuning, suggestions) has a ``stored_*`` reader (disk, then memory
+cache) and a ``start_*`` that runs the pipeline function on a `Job` and writes the result to
+disk before the job ends. `show_progress` draws running jobs and reruns the page when they end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import results_store
+from dashboard.jobs import Job, JobBoard, JobStopped
+from dashboard.sidebar import Selection
+from pipeline.config import RunConfig
+from pipeline.errors import UserError
+
+SUGGESTIONS_PER_PLAYLIST = 50
+
+
+@st.cache_resource
+def job_board() -> JobBoard:
+    """One board per server: a reloaded page finds the job it started still running."""
+    return JobBoard()
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _read_document(path: str, stamp: float) -> dict | None:
+    """Parsed JSON, re-read only when the file changes (``stamp`` is its mtime)."""
+    from pathlib import Path
+    return results_store.read_json(Path(path))
+
+
+def _stored(path) -> dict | None:
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return None
+    return _read_document(str(path), stamp)
+
+
+# ----- evaluation ----------------------------------------------------------------------------
+def evaluation_key(selection: Selection, config: RunConfig) -> str:
+    return f"evaluate:{selection.fingerprint}:{config.key()}:{selection.folds}"
+
+
+def stored_evaluation(selection: Selection, config: RunConfig):
+    """The stored `EvaluationResult` for ``config`` on this library, or None."""
+    document = _stored(results_store.evaluation_path(selection.fingerprint, config, selection.folds))
+    if document is None:
+        return None
+    from pipeline.evaluation import EvaluationResult
+    return EvaluationResult.from_dict(document)
+
+
+def start_evaluation(selection: Selection, config: RunConfig) -> Job:
+    library, folds, fingerprint = selection.library, selection.folds, selection.fingerprint
+
+    def work(job: Job):
+        from pipeline.evaluation import evaluate
+        result = evaluate(library, config, folds=folds, progress=job.report)
+        results_store.write_json(results_store.evaluation_path(fingerprint, config, folds), result.to_dict())
+        return result
+
+    return job_board().start(evaluation_key(selection, config), f"{config.label()} · {folds}-fold", work)
+
+
+# ----- tuning --------------------------------------------------------------------------------
+def tuning_key(selection: Selection, config: RunConfig, objective: str) -> str:
+    return f"tune:{selection.fingerprint}:{replace(config, params=()).key()}:{objective}"
+
+
+def stored_tuning(selection: Selection, config: RunConfig, objective: str):
+    """The last stored `TuningResult` of this configuration's study, or None."""
+    document = _stored(results_store.tuning_path(selection.fingerprint, config, objective))
+    if document is None:
+        return None
+    from pipeline.tuning import TuningResult
+    return TuningResult(**document)
+
+
+def start_tuning(selection: Selection, config: RunConfig, objective: str, trials: int) -> Job:
+    """Run (or resume) the study; the result is stored even when the user stops it early."""
+    library, fingerprint, base = selection.library, selection.fingerprint, replace(config, params=())
+
+    def work(job: Job):
+        from pipeline.tuning import tune
+
+        def progress(done: int, total: int, best: float | None) -> None:
+            best_text = f" · best {best:.3f}" if best is not None else ""
+            job.report(done / max(total, 1), f"trial {done} of {total}{best_text}")
+
+        job.report(0.0, "preparing the study")
+        result = tune(library, base, trials, objective=objective, progress=_tolerant(progress),
+                      should_stop=job.should_stop)
+        results_store.write_json(results_store.tuning_path(fingerprint, base, objective), result.to_dict())
+        return result
+
+    return job_board().start(tuning_key(selection, config, objective),
+                             f"Tuning {base.label()} for {objective}", work)
+
+
+def adopt_params(selection: Selection, config: RunConfig, params: dict) -> None:
+    """Remember tuned parameters for this configuration; the sidebar applies them from now on."""
+    results_store.write_json(results_store.chosen_params_path(selection.fingerprint, config), {"params": params})
+
+
+def _tolerant(progress):
+    """Optuna's callbacks must not raise for a Stop: `should_stop` ends the study instead."""
+    def report(*args) -> None:
+        try:
+            progress(*args)
+        except JobStopped:
+            pass
+    return report
+
+
+# ----- suggestions ---------------------------------------------------------------------------
+def suggestions_key(selection: Selection, config: RunConfig) -> str:
+    return f"suggest:{selection.fingerprint}:{config.key()}"
+
+
+def stored_suggestions(selection: Selection, config: RunConfig) -> pd.DataFrame | None:
+    """The stored suggestions frame (`pipeline.suggest.COLUMNS`), or None."""
+    document = _stored(results_store.suggestions_path(selection.fingerprint, config))
+    return None if document is None else pd.DataFrame(document["rows"], columns=document["columns"])
+
+
+def start_suggestions(selection: Selection, config: RunConfig) -> Job:
+    library, fingerprint = selection.library, selection.fingerprint
+
+    def work(job: Job):
+        from pipeline.suggest import suggest
+        job.report(0.1, "fitting on every playlist")
+        frame = suggest(library, config, per_playlist=SUGGESTIONS_PER_PLAYLIST)
+        job.report(0.95, "storing")
+        document = {"columns": list(frame.columns), "rows": frame.astype(object).where(frame.notna(), None)
+                    .to_numpy().tolist()}
+        results_store.write_json(results_store.suggestions_path(fingerprint, config), document)
+        return frame
+
+    return job_board().start(suggestions_key(selection, config), f"Suggestions with {config.label()}", work)
+
+
+# ----- progress ------------------------------------------------------------------------------
+def running_jobs(keys: Sequence[str]) -> list[Job]:
+    board = job_board()
+    return [job for job in (board.get(key) for key in keys) if job is not None and not job.done]
+
+
+def failed_jobs(keys: Sequence[str]) -> list[Job]:
+    board = job_board()
+    return [job for job in (board.get(key) for key in keys) if job is not None and job.done and job.error]
+
+
+def show_failures(keys: Sequence[str]) -> None:
+    """A readable message per failed job (a stop is news, not an error), then forget them."""
+    for job in failed_jobs(keys):
+        if job.stopped:
+            st.info(f"Stopped: {job.title}.", icon=":material/stop_circle:")
+        elif isinstance(job.error, UserError):
+            st.error(f"{job.title}: {job.error}", icon=":material/error:")
+        else:
+            st.error(f"{job.title} failed: {type(job.error).__name__}: {job.error}", icon=":material/error:")
+        job_board().forget(job.key)
+
+
+@st.fragment(run_every=0.5)
+def show_progress(keys: Sequence[str], stop_label: str = "Stop") -> None:
+    """Progress bars for the running jobs among ``keys``, a Stop button, and a page rerun at the end."""
+    jobs = running_jobs(keys)
+    if not jobs:
+        st.rerun()
+    for job in jobs:
+        st.progress(job.fraction, text=f"**{job.title}** — {job.message} · {job.seconds:.0f} s")
+    if st.button(stop_label, key=f"stop:{'|'.join(keys)}", icon=":material/stop_circle:"):
+        for job in jobs:
+            job.stop()

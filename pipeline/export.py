@@ -1,0 +1,263 @@
+"""Add accepted suggestions to a Spotify playlist: previewed first, never duplicated, resumable.
+
+Which rows of a suggestions CSV are exported (`select_suggestions`):
+
+1. If the file has an ``accepted`` column, only rows marked true (true/yes/y/1/x) count.
+2. Of those, rows whose ``playlist`` (name) or ``playlist_id`` equals the target playlist
+   (case-insensitive) are exported. If none does but every row targets one and the same
+   playlist, all rows are exported (suggestions for "Chill" into a new "Chill finds").
+   Rows for several other playlists and none for the target is an error.
+3. Rows flagged ``already_in_playlist`` are skipped; a track listed twice counts once;
+   the order is the file's ``rank`` order.
+
+Writing (`apply_export`) re-reads the playlist first and adds only tracks not in it, in
+batches of at most 100, logging each batch (JSON lines in the user data folder, keyed by
+playlist id) with its snapshot id. If Spotify stops answering midway, running the same
+export again adds exactly what is missing: tracks in the playlist, and tracks the log says
+were added to it in the last `RECENT_HOURS` (in case Spotify's read-back lags), are skipped.
+A playlist created by an interrupted run is found again by name, not re-created.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable, Iterable
+
+import pandas as pd
+from spotipy.exceptions import SpotifyException
+
+from pipeline.csv_export import unescape_cell
+from pipeline.errors import UserError
+from pipeline.library import LibraryError
+from pipeline.paths import data_dir
+from pipeline.sources.features import spotify_track_id
+from pipeline.sources.spotify import my_playlists, playlist_track_ids
+
+BATCH_SIZE = 100
+RECENT_HOURS = 24.0
+"""Tracks logged as added within this time count as present even if Spotify's read-back lags."""
+TRUE_WORDS = {"true", "yes", "y", "1", "x", "✓"}
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    track_id: str
+    track_name: str = ""
+    artists: str = ""
+
+
+@dataclass(frozen=True)
+class ExportPlan:
+    """What an export would do; ``playlist_id`` is None while the playlist is still to be created."""
+
+    playlist_id: str | None
+    playlist_name: str
+    to_add: tuple[Suggestion, ...]
+    already_there: tuple[Suggestion, ...] = ()
+
+    @property
+    def creates_playlist(self) -> bool:
+        return self.playlist_id is None
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    playlist_id: str
+    playlist_name: str
+    added: tuple[str, ...]
+    snapshot_ids: tuple[str, ...]
+    created: bool
+
+
+class ExportInterrupted(UserError):
+    """Some batches were written, then Spotify stopped answering; running the export again finishes it."""
+
+    def __init__(self, added: int, total: int, playlist_name: str, cause: Exception) -> None:
+        self.added, self.total = added, total
+        super().__init__(f"added {added} of {total} tracks to '{playlist_name}', then: {cause} "
+                         "(running the same export again adds only the rest)")
+
+
+# ----- reading suggestions --------------------------------------------------------------------
+def read_suggestions(path: str | Path) -> pd.DataFrame:
+    """The suggestions CSV as text cells, spreadsheet escapes (leading ``'``) removed."""
+    path = Path(path)
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise LibraryError("no such file", file=str(path)) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+        raise LibraryError(f"not a readable CSV ({error})", file=str(path)) from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    for column in ("track_id", "playlist"):
+        if column not in frame.columns:
+            raise LibraryError("missing column (a suggestions file needs track_id and playlist)",
+                               file=str(path), column=column)
+    return frame.map(unescape_cell)
+
+
+def select_suggestions(frame: pd.DataFrame, playlist: str, file: str = "suggestions") -> list[Suggestion]:
+    """The rows to export to ``playlist`` (name or id) by the rule in the module docstring."""
+    rows = frame.assign(file_row=range(2, len(frame) + 2))  # file rows: the header is row 1
+    if "accepted" in rows.columns:
+        rows = rows[rows["accepted"].map(_is_true)]
+    wanted = playlist.strip().casefold()
+    targets = rows["playlist"].str.strip().str.casefold()
+    ids = rows["playlist_id"].str.strip().str.casefold() if "playlist_id" in rows.columns else targets
+    matching = rows[(targets == wanted) | (ids == wanted)]
+    if matching.empty and rows["playlist"].nunique() > 1:
+        names = ", ".join(sorted(rows["playlist"].unique())[:8])
+        raise UserError(f"{file}: no suggestions for playlist '{playlist}' (the file has: {names}); "
+                        "name one of those, or keep only the rows you want")
+    chosen = matching if not matching.empty else rows
+    if "already_in_playlist" in chosen.columns:
+        chosen = chosen[~chosen["already_in_playlist"].map(_is_true)]
+    if "rank" in chosen.columns:
+        chosen = chosen.assign(sort_rank=pd.to_numeric(chosen["rank"], errors="coerce")).sort_values(
+            "sort_rank", kind="stable", na_position="last")
+    picked: dict[str, Suggestion] = {}
+    for row in chosen.itertuples():
+        track_id = spotify_track_id(row.track_id)
+        if track_id is None:
+            raise LibraryError(f"'{row.track_id}' is not a Spotify track id", file=file, row=row.file_row,
+                               column="track_id")
+        picked.setdefault(track_id, Suggestion(track_id, getattr(row, "track_name", ""), getattr(row, "artists", "")))
+    return list(picked.values())
+
+
+def _is_true(value) -> bool:
+    return str(value).strip().casefold() in TRUE_WORDS
+
+
+# ----- the local log ----------------------------------------------------------------------------
+class ExportLog:
+    """Append-only JSON lines: playlists created and batches added, keyed by playlist id."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path else data_dir() / "spotify-exports.jsonl"
+
+    def entries(self, playlist_id: str | None = None) -> list[dict]:
+        if not self.path.exists():
+            return []
+        with self.path.open(encoding="utf-8") as handle:
+            entries = [json.loads(line) for line in handle if line.strip()]
+        return [e for e in entries if playlist_id is None or e.get("playlist_id") == playlist_id]
+
+    def recently_added(self, playlist_id: str, hours: float = RECENT_HOURS) -> set[str]:
+        """Tracks this log says were added to the playlist in the last ``hours``."""
+        since = datetime.now(timezone.utc) - timedelta(hours=hours)
+        return {t for e in self.entries(playlist_id) if e["event"] == "added"
+                and datetime.fromisoformat(e["at"]) >= since for t in e["track_ids"]}
+
+    def record(self, event: str, playlist_id: str, playlist_name: str, **details) -> None:
+        entry = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "event": event,
+                 "playlist_id": playlist_id, "playlist_name": playlist_name, **details}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(entry) + "\n")
+
+
+# ----- planning and writing ---------------------------------------------------------------------
+def plan_export(client, suggestions: Iterable[Suggestion], playlist: str, *, create: bool = False,
+                log: ExportLog | None = None) -> ExportPlan:
+    """What adding ``suggestions`` to ``playlist`` (name or id) would change; reads, never writes."""
+    suggestions = list(suggestions)
+    playlist_id, name = _find_playlist(client, playlist, create)
+    present = _present(client, playlist_id, log or ExportLog()) if playlist_id else set()
+    return ExportPlan(playlist_id, name,
+                      to_add=tuple(s for s in suggestions if s.track_id not in present),
+                      already_there=tuple(s for s in suggestions if s.track_id in present))
+
+
+def apply_export(client, plan: ExportPlan, *, log: ExportLog | None = None,
+                 progress: Progress | None = None) -> ExportResult:
+    """Carry out ``plan`` (needs the playlist-modify scopes). Raises `ExportInterrupted` midway."""
+    log, report = log or ExportLog(), progress or (lambda fraction, message: None)
+    playlist_id, created = plan.playlist_id, plan.creates_playlist
+    if created:
+        answer = client.current_user_playlist_create(plan.playlist_name, public=False,
+                                                     description="Songs added by Playlist Enhancer")
+        playlist_id = answer["id"]
+        log.record("created", playlist_id, plan.playlist_name, snapshot_id=answer.get("snapshot_id"))
+    # The plan may be stale (a preview left open): the playlist as it is now decides.
+    present = set() if created else _present(client, playlist_id, log)
+    todo = [s.track_id for s in plan.to_add if s.track_id not in present]
+    added: list[str] = []
+    snapshots: list[str] = []
+    for start in range(0, len(todo), BATCH_SIZE):
+        batch = todo[start:start + BATCH_SIZE]
+        report(start / len(todo), f"Adding tracks {start + 1}-{start + len(batch)} of {len(todo)}")
+        try:
+            answer = client.playlist_add_items(playlist_id, [f"spotify:track:{t}" for t in batch])
+        except UserError as error:
+            raise ExportInterrupted(len(added), len(todo), plan.playlist_name, error) from None
+        except SpotifyException as error:  # 403: no write permission or not the user's playlist
+            refusal = UserError(f"Spotify refused to change the playlist (HTTP {error.http_status}: "
+                                f"{error.msg.splitlines()[-1].strip()}); log in with 'python -m pipeline login "
+                                "--write' if the login lacks permission to change playlists")
+            raise ExportInterrupted(len(added), len(todo), plan.playlist_name, refusal) from None
+        snapshots.append(answer["snapshot_id"])
+        added += batch
+        log.record("added", playlist_id, plan.playlist_name, track_ids=batch, snapshot_id=answer["snapshot_id"])
+    report(1.0, f"Added {len(added)} tracks to '{plan.playlist_name}'")
+    return ExportResult(playlist_id, plan.playlist_name, tuple(added), tuple(snapshots), created)
+
+
+def _present(client, playlist_id: str, log: ExportLog) -> set[str]:
+    return set(playlist_track_ids(client, playlist_id)) | log.recently_added(playlist_id)
+
+
+def _find_playlist(client, wanted: str, create: bool) -> tuple[str | None, str]:
+    """(id or None to create, display name) for a playlist name, id, URI or link.
+
+    A playlist created by an interrupted export is found again by its name, so it is not
+    created twice. (The log is not consulted: a playlist the user has since deleted would
+    still accept tracks, invisibly.)
+    """
+    me = client.me()
+    mine, _ = my_playlists(client, me["id"])
+    wanted_id = _playlist_id(wanted)
+    by_id = [p for p in mine if p["id"] == wanted_id]
+    by_name = [p for p in mine if p["name"].strip().casefold() == wanted.strip().casefold()]
+    if by_id or len(by_name) == 1:
+        found = (by_id or by_name)[0]
+        return found["id"], found["name"]
+    if len(by_name) > 1:
+        ids = ", ".join(p["id"] for p in by_name)
+        raise UserError(f"you have {len(by_name)} playlists named '{wanted}': pass one of their ids ({ids})")
+    if create:
+        return None, wanted.strip()
+    names = ", ".join(sorted(p["name"] for p in mine)[:10])
+    raise UserError(f"no playlist of yours is named '{wanted}' (yours: {names}); add --create to make a new one")
+
+
+def _playlist_id(value: str) -> str:
+    text = value.strip()
+    for marker in ("spotify:playlist:", "open.spotify.com/playlist/"):
+        if marker in text:
+            return text.split(marker, 1)[1].split("?", 1)[0]
+    return text
+
+
+def export_from_csv(suggestions_csv: str | Path, playlist: str, *, create: bool = False, apply: bool = False,
+                    progress: Progress | None = None
+                    ) -> tuple[ExportPlan, ExportResult | None]:
+    """``python -m pipeline export``: plan always; write only with ``apply`` (the CLI's --apply)."""
+    from pipeline.spotify_auth import READ_SCOPES, WRITE_SCOPES
+    from pipeline.spotify_settings import load_settings
+    from pipeline.spotify_client import connect
+
+    suggestions = select_suggestions(read_suggestions(suggestions_csv), playlist, file=str(suggestions_csv))
+    if not suggestions:
+        raise UserError(f"{suggestions_csv}: no accepted suggestions for playlist '{playlist}' to export")
+    client = connect(load_settings(), WRITE_SCOPES if apply else READ_SCOPES)
+    log = ExportLog()
+    plan = plan_export(client, suggestions, playlist, create=create, log=log)
+    result = apply_export(client, plan, log=log, progress=progress) if apply and plan.to_add else None
+    return plan, result

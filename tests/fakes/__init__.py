@@ -1,0 +1,1 @@
+"""Loopback HTTP fakes of the web services the pipeline talks to."""
