@@ -84,8 +84,9 @@ def feature_profile_figure(profile: pd.DataFrame, colors: Mapping[str, str]) -> 
             opacity=0.75, line=dict(color=colors.get(name, ACCENT), width=2),
             hovertemplate="%{theta}: %{r:.2f}<extra>" + str(name) + "</extra>"))
     figure.update_polars(radialaxis=dict(range=[0, 1], showticklabels=False), bgcolor="rgba(0,0,0,0)")
-    return _layout(figure, "Sound profile: each playlist's median as a percentile of your tracks", height=460,
-                   legend=dict(orientation="v", x=1.02, xanchor="left", y=0.5, yanchor="middle"))
+    return _layout(figure, "Sound profile: each playlist's median as a percentile of your tracks", height=500,
+                   legend=dict(orientation="h", x=0.5, xanchor="center", y=-0.08, yanchor="top"),
+                   margin=dict(l=70, r=70, t=60, b=10))
 
 
 def feature_scatter_figure(points: pd.DataFrame, x: str, y: str, colors: Mapping[str, str]) -> go.Figure:
@@ -109,7 +110,8 @@ def liked_status_figure(filed: int, unsorted: int) -> go.Figure:
         marker=dict(colors=[ACCENT, "#F2A541"]), sort=False, textinfo="percent",
         hovertemplate="%{label}: %{value:,} songs<extra></extra>"))
     figure.add_annotation(text=f"{filed + unsorted:,}<br>liked", showarrow=False, font=dict(size=18))
-    return _layout(figure, "Liked songs", height=320)
+    return _layout(figure, "Liked songs", height=380,
+                   legend=dict(orientation="h", x=0.5, xanchor="center", y=-0.05, yanchor="top"))
 
 
 # ----- training and tuning -----------------------------------------------------------------------

@@ -9,10 +9,16 @@ finished job needs nothing from this module afterwards.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
+
+from pipeline.errors import UserError
+
+
+LOG = logging.getLogger(__name__)
 
 
 class JobStopped(Exception):
@@ -93,5 +99,7 @@ def _run(job: Job, work: Callable[[Job], Any]) -> None:
         job.fraction, job.message = 1.0, "done"
     except BaseException as error:  # the page shows it; a thread has nobody else to tell
         job.error = error
+        if not isinstance(error, (JobStopped, UserError)):
+            LOG.error("%s failed", job.title, exc_info=error)
     finally:
         job.finished = time.monotonic()

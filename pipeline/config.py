@@ -37,6 +37,7 @@ class Encoding:
     artist_buckets: int = 512
     year: bool = True
     genres: bool = True
+    album: bool = False
     added_at: bool = False
 
     def __post_init__(self) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import asdict, dataclass, field, replace
+from itertools import islice
 from typing import Callable, Iterator
 
 import numpy as np
@@ -79,11 +80,14 @@ class EvaluationResult:
 
 
 def evaluate(library: Library, config: RunConfig, folds: int = 5,
-             progress: Progress | None = None) -> EvaluationResult:
-    """Cross-validate ``config`` on the library's playlists and backtest it on filed liked songs."""
+             progress: Progress | None = None, only_folds: int | None = None) -> EvaluationResult:
+    """Cross-validate ``config`` on the library's playlists and backtest it on filed liked songs.
+
+    ``only_folds`` stops after that many folds (1 = a single track-grouped holdout of 1/folds).
+    """
     rows = TrainingRows.from_library(library)
     report = progress or (lambda fraction, message: None)
-    fold_results = list(iterate_folds(library, config, rows, folds, report))
+    fold_results = list(islice(iterate_folds(library, config, rows, folds, report), only_folds))
     items = np.concatenate([f.items for f in fold_results])
     proba = np.vstack([f.proba for f in fold_results])
     base = np.vstack([f.baseline for f in fold_results])
@@ -121,6 +125,9 @@ def iterate_folds(library: Library, config: RunConfig, rows: TrainingRows, folds
     """Fit and predict fold by fold (tuning prunes between folds)."""
     if folds < 2:
         raise ConfigError(f"need at least 2 folds, not {folds}")
+    tracks = len(set(rows.track_ids))
+    if folds > tracks:
+        raise ConfigError(f"{folds} folds need at least {folds} tracks; the playlists hold {tracks}")
     order, splits = split_rows(rows, folds, config)
     n_playlists = len(rows.playlist_ids)
     dummy = replace(config, model="dummy", strategy="none", params={})

@@ -21,7 +21,7 @@ from sklearn.preprocessing import FunctionTransformer, MaxAbsScaler, RobustScale
 from pipeline.config import Encoding
 from pipeline.library import AUDIO_FEATURES, Library
 
-FRAME_COLUMNS: tuple[str, ...] = (*AUDIO_FEATURES, "year", "artists", "genres", "added_days")
+FRAME_COLUMNS: tuple[str, ...] = (*AUDIO_FEATURES, "year", "artists", "genres", "album", "added_days")
 
 
 def track_frame(library: Library, track_ids: Iterable[str], added_at: Iterable | None = None) -> pd.DataFrame:
@@ -37,6 +37,7 @@ def track_frame(library: Library, track_ids: Iterable[str], added_at: Iterable |
     frame["year"] = tracks["year"].astype("Float64").astype(float).to_numpy()
     frame["artists"] = _tuples(tracks["artists"])
     frame["genres"] = _tuples(tracks["genres"])
+    frame["album"] = _album_tokens(tracks)
     frame["added_days"] = _days(added_at, len(ids))
     return frame
 
@@ -53,6 +54,8 @@ def build_encoder(encoding: Encoding) -> ColumnTransformer:
         blocks.append(("artist", _hashed(encoding.artist_buckets), "artists"))
     if encoding.genres:
         blocks.append(("genres", _multi_hot(), "genres"))
+    if encoding.album:
+        blocks.append(("album", _multi_hot(), "album"))
     return ColumnTransformer(blocks, remainder="drop", sparse_threshold=0.3)
 
 
@@ -80,6 +83,12 @@ def _hashed(buckets: int) -> HashingVectorizer:
 
 def _tuples(values: pd.Series) -> list[tuple[str, ...]]:
     return [value if isinstance(value, tuple) else () for value in values]
+
+
+def _album_tokens(tracks: pd.DataFrame) -> list[tuple[str, ...]]:
+    """One token per (first artist, album): "Greatest Hits" alone would join unrelated albums."""
+    return [(f"{artists[0] if isinstance(artists, tuple) and artists else ''}|{album}",) if album else ()
+            for artists, album in zip(tracks["artists"], tracks["album"].fillna(""))]
 
 
 def _days(added_at: Iterable | None, length: int) -> np.ndarray:

@@ -18,7 +18,7 @@ from pipeline.config import RunConfig
 from pipeline.features import track_frame
 from pipeline.fitting import TrainingRows, fit_rows, predict_scores
 from pipeline.imbalance import leaky_oversample_indices
-from pipeline.library import AUDIO_FEATURES, Library
+from pipeline.library import AUDIO_FEATURES, Library, LibraryError
 
 COLUMNS = ["track_id", "track_name", "artists", "playlist", "playlist_id", "score", "rank",
            "already_in_playlist", "runner_up", "runner_up_score", "similar_tracks",
@@ -29,8 +29,14 @@ EXPLAINED_FEATURES = [f for f in AUDIO_FEATURES if f not in ("key", "mode")]
 
 
 def score_liked_songs(library: Library, config: RunConfig) -> tuple[pd.DataFrame, TrainingRows, object]:
-    """Probability of every playlist (columns, by id) for every liked song (rows, by track id)."""
+    """Probability of every playlist (columns, by id) for every liked song (rows, by track id).
+
+    Raises `LibraryError` when there are no liked songs to score.
+    """
     rows = TrainingRows.from_library(library)
+    if library.liked.empty:
+        raise LibraryError("this library has no liked songs, so there is nothing to suggest "
+                           "(an Exportify export needs its Liked Songs file, e.g. liked.csv)")
     train = np.arange(len(rows.labels))
     if config.leaky:
         train = leaky_oversample_indices(rows.labels, config.seed)
@@ -144,8 +150,8 @@ def _playlist_profiles(library: Library) -> pd.DataFrame:
     joined = library.memberships[["playlist_id", "track_id"]].join(features, on="track_id")
     grouped = joined.groupby("playlist_id")[EXPLAINED_FEATURES]
     spread = features.std().replace(0, 1.0)
-    return pd.concat({"mean": grouped.mean(), "std": grouped.std().fillna(spread).clip(lower=spread * 0.1)},
-                     axis=1)
+    std = grouped.std().fillna(spread).clip(lower=spread * 0.1, axis=1)  # axis: pandas 3 needs it
+    return pd.concat({"mean": grouped.mean(), "std": std}, axis=1)
 
 
 def _feature_fit(library: Library, songs: pd.Series, profile: pd.Series) -> tuple[list[str], list[str]]:

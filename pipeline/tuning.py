@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from dataclasses import asdict, dataclass, replace
 from typing import Callable
 
@@ -83,6 +84,7 @@ def tune(library: Library, config: RunConfig, trials: int, storage: str | None =
         raise ConfigError("the dummy baseline has nothing to tune")
     storage = storage or default_storage()
     name = study_name or study_name_for(library, config, objective)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # before the study: no "new study created" line
     study = load_study(name, storage, config.seed)
     study.set_user_attr("config", config.to_dict())
     study.set_user_attr("library", library.fingerprint())
@@ -100,7 +102,6 @@ def tune(library: Library, config: RunConfig, trials: int, storage: str | None =
         if should_stop and should_stop():
             study.stop()
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
     study.optimize(objective_fn, n_trials=trials, timeout=timeout, callbacks=[after_trial],
                    catch=(ValueError,), gc_after_trial=False)
     return summarise(study, storage, objective)
@@ -109,8 +110,41 @@ def tune(library: Library, config: RunConfig, trials: int, storage: str | None =
 def load_study(name: str, storage: str, seed: int) -> optuna.Study:
     sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=8)
     pruner = optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1)
-    return optuna.create_study(study_name=name, storage=storage, sampler=sampler, pruner=pruner,
-                               direction="maximize", load_if_exists=True)
+    return optuna.create_study(study_name=name, storage=open_storage(storage), sampler=sampler,
+                               pruner=pruner, direction="maximize", load_if_exists=True)
+
+
+def open_storage(storage: str, attempts: int = 5) -> optuna.storages.RDBStorage:
+    """The study database at SQLAlchemy URL ``storage``; raises `ConfigError` if it cannot be opened.
+
+    Workers started together on an empty database race to create Optuna's tables (PostgreSQL:
+    ``UniqueViolation`` on ``pg_type``); the loser retries once the winner's tables exist.
+    """
+    from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
+    last_error: Exception | None = None
+    for attempt in range(attempts):
+        try:
+            return optuna.storages.RDBStorage(storage)
+        except (IntegrityError, ProgrammingError) as error:
+            last_error = error
+            time.sleep(0.2 * (attempt + 1))
+        except (ImportError, SQLAlchemyError) as error:  # bad URL, missing driver, server down
+            raise _storage_error(storage, error) from None
+    raise _storage_error(storage, last_error) from None
+
+
+def _storage_error(storage: str, error: Exception) -> ConfigError:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    try:
+        password = make_url(storage).password
+    except ArgumentError:
+        password = None
+    reason = reason.replace(storage, _redact(storage))
+    if password and len(str(password)) >= 4:  # a shorter one would mask letters of ordinary words
+        reason = reason.replace(str(password), "***")
+    return ConfigError(f"cannot open the study storage {_redact(storage)}: {reason}")
 
 
 def _cross_validated(trial: optuna.Trial, library: Library, config: RunConfig, rows: TrainingRows,
@@ -170,7 +204,7 @@ def config_from_study(study_name: str, storage: str | None = None) -> RunConfig:
     """The configuration a stored study tuned, with its best params; raises `ConfigError` if unusable."""
     storage = storage or default_storage()
     try:
-        study = optuna.load_study(study_name=study_name, storage=storage)
+        study = optuna.load_study(study_name=study_name, storage=open_storage(storage))
     except KeyError:
         raise ConfigError(f"no study named '{study_name}' in {_redact(storage)}") from None
     return _best_config(study)
@@ -185,7 +219,7 @@ def best_study_config(library: Library, storage: str | None = None) -> RunConfig
     storage = storage or default_storage()
     fingerprint = library.fingerprint()
     candidates = []
-    for summary in optuna.get_all_study_summaries(storage=storage, include_best_trial=True):
+    for summary in optuna.get_all_study_summaries(storage=open_storage(storage), include_best_trial=True):
         attrs = summary.user_attrs
         if attrs.get("library") == fingerprint and summary.best_trial is not None and "config" in attrs:
             rank = OBJECTIVES_FOR_SUGGESTIONS.index(attrs.get("objective", "macro_f1"))

@@ -5,6 +5,7 @@ from dataclasses import replace
 import streamlit as st
 
 from dashboard import charts, story, work
+from dashboard.score_cards import score_cards
 from dashboard.sidebar import SIDEBAR_STRATEGIES, current_selection
 from pipeline.config import MODEL_LABELS, STRATEGY_LABELS
 
@@ -57,7 +58,7 @@ labels = {strategy: STRATEGY_LABELS[strategy] for strategy in strategies}
 honest = [s for s in strategies if s != "leaky"]
 columns = [(labels[s], results[s]) for s in strategies]
 
-with st.container(border=True):
+with st.container(border=True, key="verdict"):
     st.markdown("#### What your numbers say")
     if len(honest) == 2:
         st.markdown(story.verdict_sentence(story.compare(results[honest[0]], results[honest[1]]),
@@ -86,14 +87,7 @@ def draw_column(strategy: str, result) -> None:
     else:
         st.markdown(f"### {labels[strategy]}")
         st.badge("honest: resampling inside training folds only", icon=":material/verified:", color="blue")
-    values = story.headline_values(result)
-    grid = st.columns(2)
-    for index, (score, value) in enumerate(values.items()):
-        baseline = (result.baseline_backtest.accuracy if score == "backtest"
-                    else getattr(result.baseline, score))
-        label = "Backtest (liked songs)" if score == "backtest" else charts.SCORE_LABELS[score]
-        grid[index % 2].metric(label, f"{value:.1%}", delta=f"{(value - (baseline or 0)) * 100:+.1f} pts vs baseline",
-                               help=f"Baseline: {(baseline or 0):.1%}")
+    score_cards(result, st.columns(2))
     st.plotly_chart(charts.confusion_figure(result.confusion_labels, result.confusion, "Confusion (row-normalised)"),
                     key=f"confusion_{strategy}")
 

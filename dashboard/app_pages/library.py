@@ -18,8 +18,8 @@ columns = st.columns(5)
 columns[0].metric("Playlists", f"{counts['playlists']:,}")
 columns[1].metric("Tracks in playlists", f"{counts['tracks']:,}")
 columns[2].metric("Liked songs", f"{counts['liked']:,}")
-columns[3].metric("Liked songs not in any playlist", f"{counts['liked_unsorted']:,}",
-                  help="These are the songs the Suggestions page sorts into your playlists.")
+columns[3].metric("Unsorted liked songs", f"{counts['liked_unsorted']:,}",
+                  help="Liked songs in no playlist yet: the Suggestions page sorts them into your playlists.")
 columns[4].metric("Audio-feature coverage", f"{counts['feature_coverage']:.0%}",
                   help="Share of tracks with all twelve audio features.")
 

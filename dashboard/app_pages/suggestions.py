@@ -52,19 +52,19 @@ else:
         column_order=[c for c in table.columns if c != "track_id"],
         column_config={
             "accept": st.column_config.CheckboxColumn("Add", help="Add this song to the playlist", width="small"),
-            "runner_up_instead": st.column_config.CheckboxColumn(
-                "Runner-up instead", help="Send the song to its runner-up playlist instead", width="small"),
             "rank": st.column_config.NumberColumn("#", width="small"),
             "track_name": st.column_config.TextColumn("Song", width="medium"),
             "artists": st.column_config.TextColumn("Artists", width="medium"),
             "score": st.column_config.ProgressColumn("Confidence", format="percent", min_value=0.0, max_value=1.0,
                                                      help="The model's probability that the song belongs here"),
-            "runner_up": st.column_config.TextColumn("Runner-up playlist"),
+            "runner_up": st.column_config.TextColumn("Runner-up", help="The song's best other playlist"),
+            "runner_up_instead": st.column_config.CheckboxColumn(
+                "Send there", help="Send the song to its runner-up playlist instead", width="small"),
             "runner_up_score": st.column_config.ProgressColumn("Runner-up confidence", format="percent",
                                                                min_value=0.0, max_value=1.0),
             "similar_tracks": st.column_config.TextColumn("Most similar songs already in it", width="large"),
-            "closest_features": st.column_config.TextColumn("Fits on"),
-            "furthest_features": st.column_config.TextColumn("Differs on"),
+            "closest_features": st.column_config.TextColumn("Fits on", help="Features closest to the playlist's"),
+            "furthest_features": st.column_config.TextColumn("Differs on", help="Features furthest from it"),
         })
     picks = st.session_state[picks_key] = updated_picks(picks, playlist_id, edited)
 
@@ -72,8 +72,8 @@ accepted = picks_frame(suggestions, picks, {name: pid for pid, name in names.ite
 st.divider()
 summary, download, spotify = st.columns([3, 1, 1], vertical_alignment="center")
 if accepted.empty:
-    summary.markdown("Tick **Add** (or **Runner-up instead**) on the songs you want; they collect here across "
-                     "playlists.")
+    summary.markdown("Tick **Add** (or **Send there** for the runner-up playlist) on the songs you want; they "
+                     "collect here across playlists.")
 else:
     summary.markdown(f"**{len(accepted)} song{'s' if len(accepted) != 1 else ''} picked** for "
                      f"{accepted['playlist'].nunique()} playlist{'s' if accepted['playlist'].nunique() != 1 else ''}: "

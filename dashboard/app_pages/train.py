@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, story, work
+from dashboard.score_cards import score_cards
 from dashboard.sidebar import current_selection
 from pipeline.config import MODEL_LABELS
 from pipeline.tuning import OBJECTIVES
@@ -29,12 +30,7 @@ elif result is None:
         work.start_evaluation(selection, config)
         st.rerun()
 else:
-    values = story.headline_values(result)
-    for column, (score, value) in zip(st.columns(len(values)), values.items()):
-        baseline = (result.baseline_backtest.accuracy if score == "backtest" else getattr(result.baseline, score)) or 0
-        label = "Backtest (liked songs)" if score == "backtest" else charts.SCORE_LABELS[score]
-        column.metric(label, f"{value:.1%}", delta=f"{(value - baseline) * 100:+.1f} pts vs baseline",
-                      help=f"Baseline (always the largest playlist): {baseline:.1%}", border=True)
+    score_cards(result, st.columns(len(story.headline_values(result))), border=True)
     st.caption(f"{result.n_items:,} tracks scored once each · median fit {result.fit_seconds:.1f} s per fold · "
                f"backtest on {result.backtest.n:,} liked songs already in playlists")
     if result.history:

@@ -1,0 +1,206 @@
+"""The dashboard in a real browser: `streamlit run`, Debian's chromium, one user's whole visit.
+
+Load the demo, train logistic regression, compare class weights with oversampling, pick two
+suggestions and download them; reload the browser and find everything still there. Screenshots
+of every page go to ``test-artifacts/`` (git-ignored) for a person to look at.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from pipeline.sources.demo import demo_library
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+WIDTH, HEIGHT = 1400, 1000
+TRAINING = 300_000  # ms: logistic regression on the demo, 3 folds, on two busy cores
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``streamlit run dashboard/app.py`` with a private data folder; yields its URL."""
+    port = free_port()
+    data = tmp_path_factory.mktemp("browser-data")
+    log = (tmp_path_factory.mktemp("browser-log") / "streamlit.log").open("wb")
+    env = {**os.environ, "PLAYLIST_ENHANCER_DATA_DIR": str(data)}
+    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
+                                "--server.port", str(port), "--server.headless", "true"],
+                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                assert process.poll() is None, f"streamlit exited; see {log.name}"
+                assert time.monotonic() < deadline, "streamlit did not become healthy in 60 s"
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing")
+        pytest.skip(f"{CHROMIUM} is missing")
+    with playwright.sync_playwright() as driver:
+        chromium = driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def artifacts() -> Path:
+    shutil.rmtree(ARTIFACTS / "screenshots", ignore_errors=True)
+    (ARTIFACTS / "screenshots").mkdir(parents=True)
+    return ARTIFACTS / "screenshots"
+
+
+def screenshot(page, folder: Path, name: str) -> None:
+    """The whole page: the viewport grows to the content (Streamlit scrolls inside its main block)."""
+    height = page.evaluate("""() => Math.max(...[...document.querySelectorAll(
+        '[data-testid="stMain"], [data-testid="stMainBlockContainer"], [data-testid="stAppViewContainer"]')]
+        .map(e => e.scrollHeight))""")
+    page.set_viewport_size({"width": WIDTH, "height": min(max(int(height) + 40, HEIGHT), 7000)})
+    page.wait_for_timeout(1200)  # plotly redraws at the new size
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
+    page.set_viewport_size({"width": WIDTH, "height": HEIGHT})
+
+
+def idle(page) -> None:
+    """Wait until the script run that the last click started has finished."""
+    page.wait_for_timeout(300)
+    page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=60_000)
+
+
+def open_page(page, title: str) -> None:
+    page.get_by_role("link", name=title).click()
+    page.get_by_role("heading", level=1).filter(has_text=title.split(" &")[0]).wait_for(timeout=30_000)
+    idle(page)
+
+
+def choose(page, container, label: str, option: str) -> None:
+    box = container.get_by_role("combobox", name=label)
+    box.scroll_into_view_if_needed()
+    box.click()
+    page.get_by_role("option").filter(has_text=option).click()
+    idle(page)
+
+
+def metric_value(page, label: str) -> str:
+    card = page.get_by_test_id("stMetric").filter(has=page.get_by_test_id("stMetricLabel").filter(has_text=label))
+    return card.first.get_by_test_id("stMetricValue").inner_text()
+
+
+def test_a_visit_from_library_to_downloaded_suggestions(server, browser, artifacts):
+    demo = demo_library()
+    page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT}, accept_downloads=True)
+    page.goto(server)
+
+    # Library: the demo's own numbers and its imbalance chart
+    page.get_by_test_id("stMetric").first.wait_for(timeout=60_000)
+    assert metric_value(page, "Playlists") == str(len(demo.playlists()))
+    assert metric_value(page, "Liked songs") == f"{len(demo.liked):,}"
+    page.get_by_test_id("stPlotlyChart").nth(3).wait_for(timeout=30_000)  # sizes, profile, liked, scatter
+    page.get_by_text("The largest 3 playlists hold").wait_for(timeout=30_000)
+
+    # Sidebar: a faster encoding and three folds; the choice is kept in the address
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_text("Encoding").click()
+    page.wait_for_timeout(500)  # the expander opens
+    choose(page, sidebar, "Artists", "Hashed buckets")
+    sidebar.get_by_text("Evaluation").click()
+    page.wait_for_timeout(500)
+    folds = sidebar.get_by_label("Cross-validation folds")
+    folds.fill("3")
+    folds.press("Enter")
+    idle(page)
+    assert "folds=3" in page.url and "artist=Hashed" in page.url
+    screenshot(page, artifacts, "1-library")
+
+    # Train & tune: logistic regression, progress while it runs, scores beside baselines after
+    open_page(page, "Train & tune")
+    page.get_by_role("button", name="Train and evaluate").click()
+    page.get_by_test_id("stProgress").first.wait_for(timeout=30_000)
+    page.get_by_test_id("stMetric").first.wait_for(timeout=TRAINING)
+    idle(page)
+    accuracy = metric_value(page, "Accuracy")
+    assert accuracy.endswith("%") and float(accuracy.rstrip("%")) > 30
+    assert page.get_by_text("baseline", exact=False).filter(has_text="vs").count() >= 5
+    screenshot(page, artifacts, "2-train")
+
+    # Compare: class weights is already trained; only oversampling is missing
+    open_page(page, "Compare")
+    page.get_by_role("button", name="Evaluate 1 configuration").click()
+    page.get_by_text("What your numbers say").wait_for(timeout=TRAINING)
+    idle(page)
+    verdict = page.locator(".st-key-verdict").inner_text()
+    assert "Class weights" in verdict and "Random oversampling" in verdict
+    assert "tie on" in verdict or "leads on" in verdict
+    page.get_by_test_id("stPlotlyChart").nth(3).wait_for(timeout=30_000)  # scores, shares, 2 confusions
+    screenshot(page, artifacts, "3-compare")
+
+    # Suggestions: tick two songs for the largest playlist and download them
+    open_page(page, "Suggestions")
+    page.get_by_role("button", name="Make suggestions").click()
+    grid = page.get_by_test_id("stDataFrame")
+    grid.wait_for(timeout=TRAINING)
+    idle(page)
+    box = grid.bounding_box()
+    for row in (1, 2):  # the "Add" column comes first; a selected checkbox cell toggles with Space
+        page.mouse.click(box["x"] + 30, box["y"] + 35 * row + 17)
+        page.keyboard.press("Space")
+        idle(page)
+    page.get_by_text("2 songs picked").wait_for(timeout=30_000)
+    screenshot(page, artifacts, "4-suggestions")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    rows = list(csv.DictReader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
+    largest = demo.playlists().iloc[0]
+    members = set(demo.memberships.loc[demo.memberships["playlist_id"] == largest["playlist_id"], "track_id"])
+    assert len(rows) == 2
+    assert {r["playlist"] for r in rows} == {largest["playlist_name"]}
+    assert {r["playlist_id"] for r in rows} == {largest["playlist_id"]}
+    assert {r["accepted"] for r in rows} == {"True"}
+    assert all(r["track_id"] in set(demo.liked["track_id"]) - members for r in rows)
+    assert all(0 <= float(r["score"]) <= 1 for r in rows)
+
+    # A browser reload keeps the configuration (in the address) and every result (on disk)
+    page.goto(page.url.replace("/suggestions", "/compare"))
+    page.get_by_text("What your numbers say").wait_for(timeout=30_000)
+    assert page.get_by_role("button", name="Evaluate 1 configuration").count() == 0
+    page.close()

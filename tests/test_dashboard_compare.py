@@ -1,0 +1,88 @@
+"""The Compare page (Streamlit AppTest): two strategies side by side, and the leaky mistake on request.
+
+The demo library with the baseline model keeps these fast; the real models run in the browser test.
+"""
+
+from dataclasses import replace
+
+from dashboard import charts, results_store, story
+from pipeline.config import RunConfig
+from pipeline.evaluation import EvaluationResult
+from pipeline.sources.demo import demo_library
+from tests.test_dashboard_apptest import chart, fresh_server, open_app, wait_until  # noqa: F401
+
+
+def stored(strategy: str) -> EvaluationResult:
+    """What the page stored for the demo, the baseline model and ``strategy`` (3 folds)."""
+    config = replace(RunConfig(model="dummy"), strategy=strategy)
+    path = results_store.evaluation_path(demo_library().fingerprint(), config, 3)
+    return EvaluationResult.from_dict(results_store.read_json(path))
+
+
+def evaluated_compare_page():
+    at = open_app("compare", model="dummy")
+    assert "Class weights, Random oversampling" in at.info[0].value
+    at.button(key="compare_run").click().run()
+    assert len(at.get("progress")) == 2, "one progress bar per configuration"
+    return wait_until(at, lambda at: at.get("plotly_chart"))
+
+
+def test_two_strategies_side_by_side_with_words_computed_from_the_numbers():
+    at = evaluated_compare_page()
+    text = " ".join(m.value for m in at.markdown)
+    weights, oversampling = stored("class_weights"), stored("oversample")
+    assert story.verdict_sentence(story.compare(weights, oversampling), "Class weights", "Random oversampling") in text
+    assert story.spread_sentence("Class weights", weights) in text
+    assert story.spread_sentence("Random oversampling", oversampling) in text
+    accuracy = [m.value for m in at.metric if m.label == "Accuracy"]
+    assert accuracy == [f"{weights.metrics.accuracy:.1%}", f"{oversampling.metrics.accuracy:.1%}"]
+    labels = [m.label for m in at.metric]
+    assert labels.count("Accuracy") == 2 and labels.count("Backtest (liked songs)") == 2
+    baseline = f"vs {weights.baseline.accuracy:.0%} baseline"
+    assert [m.proto.delta_description for m in at.metric if m.label == "Accuracy"] == [baseline, baseline]
+
+
+def test_the_charts_show_scores_baselines_spread_and_confusion_for_each_column():
+    at = evaluated_compare_page()
+    scores = chart(at, "compare_scores")["data"]
+    assert [t["name"] for t in scores if t["type"] == "bar"] == ["Class weights", "Random oversampling"]
+    assert scores[-1]["name"].startswith("baseline")
+    shares = chart(at, "compare_shares")["data"]
+    names = [t["name"] for t in shares]
+    assert names == ["true share", "predicted · Class weights", "predicted · Random oversampling"]
+    demo = demo_library()
+    assert shares[0]["x"][0] == demo.playlists()["playlist_name"].iloc[0]
+    assert abs(sum(shares[1]["y"]) - 1) < 1e-6, "predicted shares add up to all predictions"
+    for strategy in ("class_weights", "oversample"):
+        confusion = chart(at, f"confusion_{strategy}")["data"][0]
+        assert len(confusion["z"]) == len(demo.playlists())
+        assert all(abs(sum(row) - 1) < 1e-3 or sum(row) == 0 for row in confusion["z"])
+
+
+def test_the_leaky_column_is_marked_explained_and_put_in_perspective():
+    at = evaluated_compare_page()
+    at.toggle(key="compare_leaky").set_value(True).run()
+    assert "Leaky oversampling (demo only)" in at.info[0].value
+    at.button(key="compare_run").click().run()
+    wait_until(at, lambda at: any("Why the leaky column" in w.value for w in at.warning))
+    scores = chart(at, "compare_scores")["data"]
+    leaky = next(t for t in scores if t["name"] == "Leaky oversampling (demo only)")
+    assert leaky["marker"]["pattern"]["shape"] == "/"
+    assert leaky["marker"]["color"] == charts.STRATEGY_COLORS["leaky"]
+    text = " ".join(m.value for m in at.markdown)
+    assert ":red[**Leaky:**] " + story.leak_sentence(stored("leaky"), stored("oversample"),
+                                                     "Random oversampling") in text
+    assert "confusion_leaky" in [c.key for c in at.get("plotly_chart")]
+    shares = [t["name"] for t in chart(at, "compare_shares")["data"]]
+    assert not any("Leaky" in name for name in shares), "leaky shares are of copied rows: not comparable"
+
+
+def test_an_already_computed_comparison_comes_back_without_training():
+    at = evaluated_compare_page()
+    at.sidebar.selectbox(key="model").set_value("logreg").run()
+    assert at.button(key="compare_run"), "logistic regression is not evaluated yet"
+    at.sidebar.selectbox(key="model").set_value("dummy").run()
+    assert not at.get("progress") and not [b for b in at.button if b.key == "compare_run"]
+    assert chart(at, "compare_scores")
+    reloaded = open_app("compare", model="dummy")
+    assert chart(reloaded, "compare_scores") and not reloaded.get("progress")

@@ -1,0 +1,104 @@
+"""The Library page and the shared sidebar, as a user drives them (Streamlit AppTest)."""
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard import charts
+from dashboard.library_views import playlist_order
+from pipeline.sources.demo import demo_library
+from tests.test_dashboard_apptest import APP, chart, fresh_server  # noqa: F401
+
+
+@pytest.fixture
+def app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=60).run()
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def use_path(at: AppTest, path) -> AppTest:
+    at.sidebar.radio(key="source").set_value("path").run()
+    return at.sidebar.text_input(key="path").set_value(str(path)).run()
+
+
+def test_the_demo_library_opens_with_its_counts_and_the_imbalance(app):
+    demo = demo_library()
+    assert not app.exception and not app.error
+    shown = metrics(app)
+    assert shown["Playlists"] == str(len(demo.playlists()))
+    assert shown["Liked songs"] == f"{len(demo.liked):,}"
+    assert shown["Unsorted liked songs"] == f"{len(demo.liked) - len(demo.liked_in_playlists()):,}"
+    sizes = chart(app, "sizes_chart")["data"][0]
+    largest = playlist_order(demo)[:3]
+    assert sizes["x"][:3] == largest
+    assert sizes["marker"]["color"][:3] == list(charts.PALETTE[:3])
+    assert set(sizes["marker"]["color"][3:]) == {charts.MUTED}
+    share = demo.summary()["largest_three_share"]
+    assert f"{share:.0%}" in chart(app, "sizes_chart")["layout"]["title"]["text"]
+
+
+def test_profiles_and_scatter_draw_the_chosen_playlists_in_the_same_colours_as_the_bars(app):
+    names = playlist_order(demo_library())
+    profile = chart(app, "profile_chart")["data"]
+    assert [t["name"] for t in profile] == names[:5]
+    assert profile[1]["line"]["color"] == charts.PALETTE[1]
+    app.multiselect(key="library_playlists").set_value([names[7], names[2]]).run()
+    assert [t["name"] for t in chart(app, "profile_chart")["data"]] == [names[7], names[2]]
+    scatter = chart(app, "scatter_chart")
+    assert {t["name"]: t["marker"]["color"] for t in scatter["data"]} == {names[7]: charts.PALETTE[7],
+                                                                        names[2]: charts.PALETTE[2]}
+    app.selectbox(key="library_x").set_value("danceability").run()
+    assert chart(app, "scatter_chart")["layout"]["xaxis"]["title"]["text"] == "danceability"
+
+
+def test_leaving_out_a_playlist_removes_it_everywhere_but_keeps_colours(app):
+    names = playlist_order(demo_library())
+    app.sidebar.multiselect(key="exclude").set_value([names[0]]).run()
+    assert metrics(app)["Playlists"] == str(len(names) - 1)
+    sizes = chart(app, "sizes_chart")["data"][0]
+    assert names[0] not in sizes["x"]
+    assert sizes["marker"]["color"][0] == charts.PALETTE[1], "the second playlist keeps its colour"
+
+
+def test_catch_all_playlists_are_suggested_for_leaving_out_and_the_user_decides(app, shared_data):
+    use_path(app, shared_data("exportify-seankmchenry-2024"))
+    suggested = app.sidebar.multiselect(key="exclude").value
+    assert {"starred_", "sort_needed_", "my_shazam_tracks", "your_top_songs_2022", "downloads_"} <= set(suggested)
+    assert "bluegrass_" not in suggested
+    kept = int(metrics(app)["Playlists"])
+    app.sidebar.multiselect(key="exclude").set_value([]).run()
+    assert int(metrics(app)["Playlists"]) == kept + len(suggested)
+
+
+def test_a_real_export_on_the_server_shows_its_own_numbers(app, shared_data):
+    use_path(app, shared_data("exportify-deadda7a-2021"))
+    assert metrics(app)["Playlists"] == "12"
+    assert metrics(app)["Liked songs"] == "420"
+    assert chart(app, "sizes_chart")["data"][0]["x"][0] == "gemischte_playlist"
+    assert any("local files" in w.value for w in app.warning)
+
+
+def test_a_malformed_file_on_the_server_is_an_error_message_not_a_traceback(app, tmp_path):
+    broken = tmp_path / "my_export.csv"
+    broken.write_text("Name;Artist\nSong;Someone\n")
+    use_path(app, broken)
+    assert not app.exception
+    assert len(app.error) == 1
+    assert "my_export.csv" in app.error[0].value
+    assert not app.metric
+
+
+def test_a_bad_upload_is_an_error_message_not_a_traceback(app):
+    app.sidebar.radio(key="source").set_value("upload").run()
+    assert "Upload an Exportify" in app.info[0].value
+    app.sidebar.file_uploader(key="upload").set_value(("notes.csv", b"hello,world\n1,2\n", "text/csv")).run()
+    assert not app.exception
+    assert "notes.csv" in app.error[0].value
+
+
+def test_spotify_is_announced_as_coming_and_nothing_breaks(app):
+    app.sidebar.radio(key="source").set_value("spotify").run()
+    assert not app.exception
+    assert "coming soon" in app.info[0].value

@@ -1,0 +1,92 @@
+"""The Compare page's sentences come from the numbers: ties within noise, leads beyond it."""
+
+import pytest
+
+from dashboard import story
+from pipeline.config import RunConfig
+from pipeline.evaluation import Backtest, EvaluationResult
+from pipeline.metrics import PlaylistScore, Scores
+
+
+def result(strategy: str, accuracy: float, macro_f1: float = 0.5, n_items: int = 2000,
+           backtest: float | None = 0.6, backtest_n: int = 300,
+           predicted=(0.5, 0.2, 0.1, 0.1, 0.1)) -> EvaluationResult:
+    true = (0.4, 0.2, 0.2, 0.1, 0.1)
+    playlists = [PlaylistScore(f"id{i}", f"P{i}", int(t * 1000), 0.5, 0.5, 0.5, 0.5, t, p)
+                 for i, (t, p) in enumerate(zip(true, predicted))]
+    return EvaluationResult(
+        config=RunConfig(model="logreg", strategy=strategy), leaky=strategy == "leaky", folds=5, n_items=n_items,
+        metrics=Scores(accuracy, min(accuracy + 0.2, 1.0), macro_f1, 0.5, 0.45, 0.1),
+        baseline=Scores(0.4, 0.8, 0.1, 0.2, 0.2, 0.6), per_playlist=playlists,
+        confusion_labels=[p.playlist_name for p in playlists], confusion=[[1.0] * 5] * 5,
+        backtest=Backtest(backtest_n if backtest is not None else 0, backtest, 0.9, 0.5),
+        baseline_backtest=Backtest(backtest_n, 0.3, 0.6, 0.2))
+
+
+def test_noise_shrinks_with_more_tracks():
+    assert story.noise_margin(0.7, 0.7, 400) > story.noise_margin(0.7, 0.7, 4000) > 0
+    assert story.noise_margin(0.7, 0.72, 2000) == pytest.approx(2 * (0.71 * 0.29 / 2000) ** 0.5)
+
+
+def test_scores_within_noise_are_called_a_tie():
+    verdicts = story.compare(result("class_weights", 0.700), result("oversample", 0.705))
+    accuracy = next(v for v in verdicts if v.score == "accuracy")
+    assert accuracy.tie
+    sentence = story.verdict_sentence(verdicts, "Class weights", "Random oversampling")
+    assert sentence.startswith("**Class weights** and **Random oversampling** tie on accuracy, top-3")
+    assert "leads" not in sentence
+
+
+def test_a_gap_beyond_noise_names_the_leader_and_the_size_of_the_lead():
+    verdicts = story.compare(result("class_weights", 0.70, macro_f1=0.60), result("oversample", 0.70, macro_f1=0.50))
+    sentence = story.verdict_sentence(verdicts, "Class weights", "Random oversampling")
+    assert "**Class weights** leads on macro-F1 by 10.0 points" in sentence
+    assert "tie on accuracy" in sentence
+
+
+def test_the_second_configuration_can_lead_too():
+    verdicts = story.compare(result("class_weights", 0.60), result("oversample", 0.70))
+    assert "**Random oversampling** leads on accuracy by 10.0 points" in story.verdict_sentence(
+        verdicts, "Class weights", "Random oversampling")
+
+
+def test_the_same_gap_is_a_tie_on_few_tracks_and_a_lead_on_many():
+    few = story.compare(result("class_weights", 0.70, n_items=100), result("oversample", 0.73, n_items=100))
+    many = story.compare(result("class_weights", 0.70, n_items=20000), result("oversample", 0.73, n_items=20000))
+    assert next(v for v in few if v.score == "accuracy").tie
+    assert not next(v for v in many if v.score == "accuracy").tie
+
+
+def test_backtest_is_compared_only_when_both_have_one():
+    verdicts = story.compare(result("class_weights", 0.7), result("oversample", 0.7, backtest=None))
+    assert "backtest" not in {v.score for v in verdicts}
+
+
+def test_the_leak_sentence_reports_the_inflation_and_whether_the_backtest_believes_it():
+    leaky = result("leaky", 0.92, backtest=0.61)
+    honest = result("oversample", 0.70, backtest=0.60)
+    text = story.leak_sentence(leaky, honest, "Random oversampling")
+    assert "92% accuracy, +22.0 points against honest **Random oversampling** (70%)" in text
+    assert "300 liked songs" in text and "the same, within noise" in text
+    suspicious = story.leak_sentence(result("leaky", 0.92, backtest=0.9), honest, "Random oversampling")
+    assert "+30.0 points" in suspicious
+
+
+def test_spread_counts_what_the_largest_three_receive_and_which_playlists_are_ever_predicted():
+    skewed = result("none", 0.7, predicted=(0.7, 0.2, 0.1, 0.0, 0.0))
+    spread = story.spread(skewed)
+    assert spread.largest_three_true == pytest.approx(0.8)
+    assert spread.largest_three_predicted == pytest.approx(1.0)
+    assert (spread.playlists_predicted, spread.playlists) == (3, 5)
+    assert "100% of its predictions" in story.spread_sentence("None", skewed)
+    assert "ever predicts 3 of 5 playlists" in story.spread_sentence("None", skewed)
+
+
+def test_chart_rows_carry_every_configuration_and_its_baseline():
+    columns = [("Class weights", result("class_weights", 0.7)), ("Leaky", result("leaky", 0.9))]
+    scores = story.score_rows(columns)
+    assert len(scores) == 2 * len(story.HEADLINE_SCORES)
+    leaky_accuracy = scores[(scores["label"] == "Leaky") & (scores["score"] == "accuracy")].iloc[0]
+    assert (leaky_accuracy["value"], leaky_accuracy["baseline"], leaky_accuracy["strategy"]) == (0.9, 0.4, "leaky")
+    shares = story.share_rows(columns[:1])
+    assert list(shares["predicted_share"]) == [0.5, 0.2, 0.1, 0.1, 0.1]

@@ -1,0 +1,115 @@
+"""The Train & tune page (Streamlit AppTest) on a small library saved on the server."""
+
+import subprocess
+import sys
+
+import streamlit as st
+
+from dashboard import work
+from tests.test_dashboard_apptest import (APP, ROOT, chart, fresh_server, metric, open_app,  # noqa: F401
+                                          small_library_folder, wait_until)
+
+
+def open_train_page(folder, model: str = "logreg"):
+    return open_app("train", path=folder, model=model)
+
+
+def test_training_shows_scores_beside_baselines_and_is_never_repeated(small_library_folder, tmp_path):
+    at = open_train_page(small_library_folder)
+    assert at.button(key="train_run").label == "Train and evaluate"
+    at.button(key="train_run").click().run()
+    assert at.get("progress"), "long work shows a progress bar"
+    wait_until(at, lambda at: at.metric)
+    labels = [m.label for m in at.metric]
+    assert labels == ["Accuracy", "Top-3", "Macro-F1", "Macro-AP", "Backtest (liked songs)"]
+    accuracy = metric(at, "Accuracy")
+    assert accuracy.value.endswith("%") and accuracy.delta.endswith(" pts")
+    assert accuracy.proto.delta_description.endswith("baseline")
+    assert float(accuracy.delta.split()[0]) > 0, "the four playlists are easy to tell apart"
+    assert len(list((tmp_path / "data" / "results").rglob("*.json"))) == 1
+
+    reloaded = open_train_page(small_library_folder)
+    assert [m.label for m in reloaded.metric] == labels and not reloaded.get("progress")
+    st.cache_data.clear()
+    work.job_board.clear()
+    restarted = open_train_page(small_library_folder)
+    assert metric(restarted, "Accuracy").value == accuracy.value
+    assert not [b for b in restarted.button if b.key == "train_run"]
+
+
+def test_a_study_runs_live_and_its_best_parameters_can_be_adopted(small_library_folder):
+    at = open_train_page(small_library_folder)
+    at.selectbox(key="tune_objective").set_value("macro_ap")  # a ranking score: it moves with every C
+    at.number_input(key="tune_trials").set_value(3)
+    at.button(key="tune_run").click().run()
+    assert any("Tuning" in p.text for p in at.get("progress"))
+    wait_until(at, lambda at: any(m.label == "Best Macro-AP" for m in at.metric))
+    assert metric(at, "Trials").value == "3"
+    trials = next(d.value for d in at.dataframe if "state" in d.value.columns)
+    assert list(trials["number"]) == [0, 1, 2] and {"C", "class_weight_power"} <= set(trials.columns)
+    best = chart(at, "tune_history")["data"][1]["y"]
+    assert best == sorted(best), "the best-so-far line never falls"
+    assert set(chart(at, "tune_importances")["data"][0]["y"]) == {"C", "class_weight_power"}
+
+    at.button(key="tune_adopt").click().run()
+    assert at.sidebar.toggle(key="use_tuned").value
+    assert "C=" in at.caption[0].value, "the page names the parameters now in use"
+    assert at.button(key="train_run").label == "Train and evaluate", "tuned parameters are a new configuration"
+    assert any("already uses these parameters" in s.value for s in at.success)
+    at.sidebar.toggle(key="use_tuned").set_value(False).run()
+    assert "parameters: defaults" in at.caption[0].value
+
+
+def test_stop_ends_a_long_study_after_the_current_trial(small_library_folder):
+    at = open_train_page(small_library_folder)
+    at.number_input(key="tune_trials").set_value(300)
+    at.button(key="tune_run").click().run()
+    wait_until(at, lambda at: any("trial 1 of 300" in p.text or "trial 2 of 300" in p.text
+                                  for p in at.get("progress")))
+    next(b for b in at.button if b.key and b.key.startswith("stop:")).click().run()
+    wait_until(at, lambda at: any(m.label == "Trials" for m in at.metric))
+    assert 1 <= int(metric(at, "Trials").value) < 300
+
+
+def test_the_baseline_has_nothing_to_tune(small_library_folder):
+    at = open_train_page(small_library_folder, model="dummy")
+    assert any("nothing to tune" in i.value for i in at.info)
+    assert not [b for b in at.button if b.key == "tune_run"]
+
+
+def test_the_neural_net_shows_its_validation_curve_per_epoch(small_library_folder):
+    at = open_train_page(small_library_folder, model="nn")
+    at.button(key="train_run").click().run()
+    wait_until(at, lambda at: at.metric, timeout=300)
+    curve = chart(at, "train_curve")
+    assert [t["name"] for t in curve["data"]] == ["loss", "val loss", "val accuracy"]
+    epochs = curve["data"][0]["x"]
+    assert len(epochs) >= 2 and epochs == sorted(epochs)
+
+
+def test_keras_is_imported_only_when_the_neural_net_is_chosen(small_library_folder, tmp_path):
+    script = f"""
+import sys
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file({APP!r}, default_timeout=60).run()
+at.sidebar.radio(key="source").set_value("path").run()
+at.sidebar.text_input(key="path").set_value({str(small_library_folder)!r}).run()
+for page in ("train", "compare", "suggestions", "library"):
+    at.switch_page(f"app_pages/{{page}}.py").run()
+    assert not at.exception, at.exception
+assert "keras" not in sys.modules, "keras was imported"
+at.sidebar.selectbox(key="model").set_value("nn").run()
+at.switch_page("app_pages/train.py").run()
+at.button(key="train_run").click().run()
+import time
+for _ in range(600):
+    if "keras" in sys.modules:
+        break
+    time.sleep(0.1)
+print("keras imported after choosing the net:", "keras" in sys.modules)
+"""
+    env = {"PLAYLIST_ENHANCER_DATA_DIR": str(tmp_path / "subprocess-data"), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "keras imported after choosing the net: True" in done.stdout
