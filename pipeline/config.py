@@ -33,6 +33,7 @@ class Encoding:
     """How a track becomes a feature vector (see `pipeline.features`)."""
 
     scaler: str = "standard"
+    splines: bool = False
     artist: str = "onehot"
     artist_buckets: int = 512
     year: bool = True

@@ -16,7 +16,8 @@ from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer, MaxAbsScaler, RobustScaler, StandardScaler
+from sklearn.preprocessing import (FunctionTransformer, MaxAbsScaler, RobustScaler, SplineTransformer,
+                                   StandardScaler)
 
 from pipeline.config import Encoding
 from pipeline.library import AUDIO_FEATURES, Library
@@ -47,7 +48,7 @@ def build_encoder(encoding: Encoding) -> ColumnTransformer:
     artists one-hot or hashed, genres multi-hot."""
     numeric = list(AUDIO_FEATURES) + (["year"] if encoding.year else []) + (
         ["added_days"] if encoding.added_at else [])
-    blocks: list[tuple] = [("audio", _numeric_block(encoding.scaler), numeric)]
+    blocks: list[tuple] = [("audio", _numeric_block(encoding.scaler, encoding.splines), numeric)]
     if encoding.artist == "onehot":
         blocks.append(("artist", _multi_hot(), "artists"))
     elif encoding.artist == "hashing":
@@ -59,16 +60,29 @@ def build_encoder(encoding: Encoding) -> ColumnTransformer:
     return ColumnTransformer(blocks, remainder="drop", sparse_threshold=0.3)
 
 
-def _numeric_block(scaler: str):
-    steps = [SimpleImputer(strategy="median", keep_empty_features=True)]
+def _numeric_block(scaler: str, splines: bool = False):
     scaling = {"maxabs": MaxAbsScaler(), "robust": RobustScaler(), "standard": StandardScaler(),
                "none": FunctionTransformer(feature_names_out="one-to-one")}
-    return make_pipeline(*steps, scaling[scaler])
+    steps = [SimpleImputer(strategy="median", keep_empty_features=True), scaling[scaler]]
+    if splines:
+        # playlists are often ranges ("quiet", "fast"): splines let a linear model see bumps, not only slopes
+        steps.append(SplineTransformer(n_knots=5, degree=3, knots="quantile", extrapolation="constant"))
+    return make_pipeline(*steps)
 
 
 def tokens(values: tuple[str, ...]) -> list[str]:
     """Analyzer for tuple cells: each artist or genre is one token (module level so it pickles)."""
     return [value.casefold() for value in values]
+
+
+def genre_tokens(values: tuple[str, ...]) -> list[str]:
+    """Each genre, plus its words ("dark trap" also counts as "trap"): rare genres share what they can."""
+    result = []
+    for value in values:
+        genre = value.casefold()
+        words = genre.replace("-", " ").split()
+        result += [genre, *(f"~{word}" for word in words if len(words) > 1)]
+    return result
 
 
 def _multi_hot() -> CountVectorizer:

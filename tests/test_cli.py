@@ -1,0 +1,244 @@
+"""The command line end to end: ``python -m pipeline ...`` run from the repository root, as a user would."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from pipeline.config import RunConfig
+from pipeline.csv_export import to_csv_bytes
+from pipeline.sources import load_library
+from pipeline.suggest import COLUMNS, suggest
+from pipeline.tuning import config_from_study
+from tests.toy_libraries import track_id, write_exportify_folder
+
+REPO = Path(__file__).resolve().parents[1]
+SCORES = {"accuracy", "top3", "macro_f1", "balanced_accuracy", "macro_ap", "skew"}
+DEADDA7A = "exportify-deadda7a-2021"
+
+
+@pytest.fixture(scope="module")
+def user_data(tmp_path_factory) -> Path:
+    """A private user data folder, so no default study store of the real user is read or written."""
+    return tmp_path_factory.mktemp("user-data")
+
+
+def run_cli(*args: str, data_dir: Path, cwd: Path = REPO, timeout: float = 300) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PLAYLIST_ENHANCER_", "PYTHONPATH"))}
+    env["PLAYLIST_ENHANCER_DATA_DIR"] = str(data_dir)
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=cwd, env=env, capture_output=True,
+                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def ok_json(result: subprocess.CompletedProcess) -> dict:
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def user_error(result: subprocess.CompletedProcess) -> str:
+    """The one error line of a run that failed on bad input (exit 2, no traceback)."""
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if "error:" in line]
+    assert len(errors) == 1, result.stderr
+    return errors[0]
+
+
+def read_csv(path: Path) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+
+
+# ----- evaluate -------------------------------------------------------------------------------
+EVALUATIONS = [
+    ("demo", "logreg", "class_weights", []),
+    ("demo", "knn", "leaky", []),
+    ("demo", "xgboost", "smote", ["--params", '{"n_estimators": 15, "n_jobs": 1}', "--encoding",
+                                  "artist=drop,genres=off"]),
+    ("demo", "dummy", "none", []),
+    (DEADDA7A, "logreg", "none", []),
+    (DEADDA7A, "knn", "oversample", []),
+]
+
+
+@pytest.mark.parametrize("source, model, strategy, extra", EVALUATIONS,
+                         ids=[f"{s.split('-')[0]}-{m}-{st}" for s, m, st, _ in EVALUATIONS])
+def test_evaluate_prints_one_json_object_with_scores_baseline_and_backtest(shared_data, user_data, source, model,
+                                                                           strategy, extra):
+    library = "demo" if source == "demo" else str(shared_data(source))
+    data = ok_json(run_cli("evaluate", "--library", library, "--model", model, "--strategy", strategy,
+                           "--folds", "3", "--json", *extra, data_dir=user_data))
+    assert data["config"]["model"] == model and data["config"]["strategy"] == strategy
+    assert data["leaky"] is (strategy == "leaky")
+    assert set(data["metrics"]) == set(data["baseline"]) == SCORES
+    assert set(data["backtest"]) == {"n", "accuracy", "top3", "macro_ap"}
+    playlists = 33 if source == "demo" else 12
+    assert len(data["per_playlist"]) == playlists
+    # liked.csv is the liked list, not a thirteenth playlist; 256 liked songs sit in playlists already
+    assert data["backtest"]["n"] == (306 if source == "demo" else 256)
+    if model == "dummy":
+        assert data["metrics"] == data["baseline"]          # the dummy *is* the baseline
+    elif model == "logreg":
+        assert data["metrics"]["macro_ap"] > data["baseline"]["macro_ap"] + 0.2
+        assert data["backtest"]["macro_ap"] > data["baseline_backtest"]["macro_ap"]
+
+
+def test_evaluate_without_json_prints_a_table_that_flags_leaky_scores(user_data):
+    result = run_cli("evaluate", "--library", "demo", "--model", "knn", "--strategy", "leaky", "--folds", "2",
+                     data_dir=user_data)
+    assert result.returncode == 0, result.stderr
+    assert "LEAKY: scores inflated" in result.stdout.splitlines()[0]
+    assert "backtest on 306 liked songs already filed" in result.stdout
+    assert "[100%] done" in result.stderr
+
+
+# ----- tune and suggest -------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def study(tmp_path_factory, user_data) -> tuple[str, str, list[dict]]:
+    """A logreg + class weights study tuned in two sittings: 3 trials, then 2 more."""
+    storage = f"sqlite:///{tmp_path_factory.mktemp('studies') / 's.db'}"
+    command = ["tune", "--library", "demo", "--model", "logreg", "--strategy", "class_weights",
+               "--folds", "2", "--storage", storage, "--study", "cli-study"]
+    outputs = [ok_json(run_cli(*command, "--trials", trials, data_dir=user_data)) for trials in ("3", "2")]
+    return "cli-study", storage, outputs
+
+
+def test_tune_resumes_the_named_study_and_prints_the_best_parameters(study):
+    name, storage, (first, second) = study
+    assert (first["study_name"], second["study_name"]) == (name, name)
+    assert (first["n_trials"], second["n_trials"]) == (3, 5)
+    assert set(second["best_params"]) == {"C", "class_weight_power"}
+    assert second["best_value"] >= first["best_value"]
+    assert second["storage"] == storage
+
+
+def test_suggest_writes_the_recommended_columns_per_playlist(tmp_path, user_data):
+    out = tmp_path / "suggestions.csv"
+    result = run_cli("suggest", "--library", "demo", "--out", str(out), data_dir=user_data)
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(out)
+    assert list(frame.columns) == COLUMNS
+    assert (frame.groupby("playlist_id").size() == 25).all() and frame["playlist_id"].nunique() == 33
+    assert f"{len(frame):,} suggestions from Logistic regression" in result.stderr
+
+
+@pytest.mark.parametrize("per_track, rows_per_song", [("3", 3), ("all", 33)])
+def test_suggest_per_track_gives_each_liked_song_that_many_rows(tmp_path, user_data, per_track, rows_per_song):
+    out = tmp_path / "suggestions.csv"
+    result = run_cli("suggest", "--library", "demo", "--model", "knn", "--out", str(out), "--per-track", per_track,
+                     data_dir=user_data)
+    assert result.returncode == 0, result.stderr
+    counts = pd.read_csv(out).groupby("track_id").size()
+    assert len(counts) == 697 and (counts == rows_per_song).all()
+
+
+def test_suggest_with_a_study_uses_its_best_configuration(tmp_path, user_data, study):
+    name, storage, _ = study
+    out = tmp_path / "suggestions.csv"
+    result = run_cli("suggest", "--library", "demo", "--study", name, "--storage", storage, "--out", str(out),
+                     data_dir=user_data)
+    assert result.returncode == 0, result.stderr
+    config = config_from_study(name, storage)
+    assert config.param_dict.keys() == {"C", "class_weight_power"}
+    expected = to_csv_bytes(suggest(load_library("demo"), config, per_playlist=25))
+    assert out.read_bytes() == expected
+
+
+def test_suggest_escapes_names_a_spreadsheet_would_run_as_formulas(tmp_path, user_data):
+    evil = '=HYPERLINK("http://evil.example","click")'
+    songs = [{"id": track_id(n), "name": f"Song {n}", "artist": f"Band {n % 3}", "energy": 0.1 * n}
+             for n in range(8)]
+    folder = write_exportify_folder(tmp_path / "export", {
+        "+calm": songs[:4], "loud": songs[4:],
+        "liked": [{"id": track_id(9), "name": evil, "artist": "@attacker", "energy": 0.5}]})
+    out = tmp_path / "suggestions.csv"
+    result = run_cli("suggest", "--library", str(folder), "--out", str(out), "--per-track", "all",
+                     data_dir=user_data)
+    assert result.returncode == 0, result.stderr
+    rows = read_csv(out)
+    assert len(rows) == 2
+    assert {r["track_name"] for r in rows} == {"'" + evil}
+    assert {r["artists"] for r in rows} == {"'@attacker"}
+    assert {r["playlist"] for r in rows} == {"'+calm", "loud"}
+
+
+# ----- info from a clean checkout ----------------------------------------------------------------
+def test_info_runs_from_a_copy_of_only_the_tracked_files(tmp_path, user_data):
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
+    clone = tmp_path / "clone"
+    for name in filter(None, tracked.decode().split("\0")):
+        source = REPO / name
+        if source.is_file():                                   # a tracked file deleted in the work tree
+            (clone / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, clone / name)
+    data = ok_json(run_cli("info", "--library", "demo", "--json", data_dir=user_data, cwd=clone))
+    assert data["playlists"] == 33 and data["memberships"] == 2365 and data["feature_coverage"] == 1.0
+    where = subprocess.run([sys.executable, "-c", "import pipeline; print(pipeline.__file__)"], cwd=clone,
+                           env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+                           capture_output=True, text=True, check=True).stdout
+    assert Path(where.strip()).is_relative_to(clone)
+
+
+# ----- errors ------------------------------------------------------------------------------------
+def test_an_unknown_model_is_rejected_by_argparse_with_the_choices(user_data):
+    line = user_error(run_cli("evaluate", "--library", "demo", "--model", "svm", data_dir=user_data))
+    assert "argument --model: invalid choice: 'svm'" in line and "logreg" in line
+
+
+@pytest.mark.parametrize("params, message", [
+    ("{bad", "error: --params is not valid JSON"),
+    ("[1, 2]", "error: --params must be a JSON object"),
+    ('{"C": -1}', "error: bad parameters for model 'logreg': The 'C' parameter"),
+])
+def test_bad_params_are_one_line_errors(user_data, params, message):
+    line = user_error(run_cli("evaluate", "--library", "demo", "--params", params, "--folds", "2", "--json",
+                              data_dir=user_data))
+    assert line.startswith(message)
+
+
+def test_a_library_with_one_playlist_says_two_are_needed(tmp_path, user_data):
+    folder = write_exportify_folder(tmp_path / "one", {"only": [{"id": track_id(n), "name": f"S{n}",
+                                                                 "artist": "A"} for n in range(5)]})
+    line = user_error(run_cli("evaluate", "--library", str(folder), "--json", data_dir=user_data))
+    assert line == "error: need at least two playlists to learn from, found 1"
+
+
+def test_a_missing_library_path_names_the_path(tmp_path, user_data):
+    missing = tmp_path / "no-such-export"
+    line = user_error(run_cli("info", "--library", str(missing), data_dir=user_data))
+    assert line == f"error: no such file or folder: {missing}"
+
+
+def test_a_study_storage_that_cannot_be_reached_is_an_error_without_the_password(user_data):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = run_cli("tune", "--library", "demo", "--model", "knn", "--trials", "1",
+                     "--storage", f"postgresql+psycopg://tuner:hunter2-secret@127.0.0.1:{port}/studies",
+                     data_dir=user_data)
+    line = user_error(result)
+    assert line.startswith("error: cannot open the study storage postgresql+psycopg://tuner:***@127.0.0.1")
+    assert "hunter2-secret" not in result.stderr + result.stdout
+
+
+def test_suggest_for_a_library_without_liked_songs_says_so(tmp_path, user_data):
+    songs = [{"id": track_id(n), "name": f"S{n}", "artist": "A"} for n in range(6)]
+    folder = write_exportify_folder(tmp_path / "export", {"a": songs[:3], "b": songs[3:]})
+    line = user_error(run_cli("suggest", "--library", str(folder), "--out", str(tmp_path / "x.csv"),
+                              data_dir=user_data))
+    assert "no liked songs, so there is nothing to suggest" in line
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_the_default_config_is_the_recommended_one(user_data, tmp_path):
+    result = run_cli("evaluate", "--library", "demo", "--folds", "2", "--json", data_dir=user_data)
+    assert RunConfig.from_dict(ok_json(result)["config"]).model == "logreg"

@@ -1,0 +1,197 @@
+"""Honest evaluation: nothing a model trains on belongs to a track it is scored on — except in the
+labelled leaky demo, which does exactly that and scores higher for it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from imblearn import FunctionSampler
+from sklearn.linear_model import LogisticRegression
+
+from pipeline import fitting, imbalance
+from pipeline.config import Encoding, RunConfig
+from pipeline.evaluation import EvaluationResult, evaluate, iterate_folds, split_rows
+from pipeline.fitting import TrainingRows
+from pipeline.library import AUDIO_FEATURES
+from pipeline.sources import load_library
+from tests.toy_libraries import library_of, track_id
+
+HONEST = ("none", "oversample", "smote", "class_weights")
+RAW_AUDIO = Encoding(scaler="none", artist="drop", genres=False, year=False)
+"""Encoded rows are the tracks' own audio features, so a row seen by a sampler names its track."""
+
+
+@pytest.fixture(scope="module")
+def library():
+    """Playlists of 30, 12, 6 and 3 tracks, four tracks in two playlists, liked songs in and out of them."""
+    ids = [track_id(n) for n in range(60)]
+    playlists = {"Big": ids[:30], "Mid": ids[26:38], "Small": ids[38:44], "Tiny": ids[44:47]}
+    return library_of(playlists, liked=[ids[0], ids[27], ids[40], ids[55], ids[56]])
+
+
+@pytest.fixture(scope="module")
+def rows(library):
+    return TrainingRows.from_library(library)
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return load_library("demo")
+
+
+def rows_by_vector(library) -> dict[bytes, str]:
+    """Track id by its raw audio-feature vector (what `RAW_AUDIO` encodes a row as)."""
+    values = library.tracks[list(AUDIO_FEATURES)].to_numpy(dtype=float)
+    return {row.tobytes(): track for row, track in zip(values, library.tracks.index)}
+
+
+def dense(matrix) -> np.ndarray:
+    return np.asarray(matrix.toarray() if hasattr(matrix, "toarray") else matrix, dtype=float)
+
+
+def on_a_segment(point: np.ndarray, candidates: np.ndarray) -> bool:
+    """Whether ``point`` lies on a segment between two of ``candidates`` (SMOTE's interpolation)."""
+    for a in candidates:
+        direction = candidates - a
+        length = (direction ** 2).sum(axis=1)
+        share = np.divide((point - a) @ direction.T, length, out=np.zeros(len(length)), where=length > 0)
+        closest = a + share[:, None] * direction
+        if np.any((share >= -1e-9) & (share <= 1 + 1e-9) & np.all(np.isclose(closest, point, atol=1e-7), axis=1)):
+            return True
+    return False
+
+
+@pytest.fixture
+def spies(monkeypatch):
+    """Record what every sampler receives and returns, and every matrix the logistic regression fits on."""
+    seen = {"resample": [], "model": []}
+    make_sampler = imbalance.make_sampler
+
+    def spying_sampler(strategy, seed, smote_k=5):
+        sampler = make_sampler(strategy, seed, smote_k=smote_k)
+        if sampler is None:
+            return None
+
+        def resample(X, y):
+            X_res, y_res = sampler.fit_resample(X, y)
+            seen["resample"].append((dense(X), np.asarray(y), dense(X_res), np.asarray(y_res)))
+            return X_res, y_res
+        return FunctionSampler(func=resample, validate=False)
+
+    fit = LogisticRegression.fit
+
+    def spying_fit(self, X, y, sample_weight=None):
+        seen["model"].append((dense(X), np.asarray(y)))
+        return fit(self, X, y, sample_weight=sample_weight)
+
+    monkeypatch.setattr(fitting, "make_sampler", spying_sampler)
+    monkeypatch.setattr(LogisticRegression, "fit", spying_fit)
+    return seen
+
+
+@pytest.mark.parametrize("strategy", HONEST)
+def test_no_training_row_of_any_fold_belongs_to_a_track_scored_in_that_fold(library, rows, spies, strategy):
+    config = RunConfig(model="logreg", strategy=strategy, encoding=RAW_AUDIO, seed=3)
+    track_of = rows_by_vector(library)
+    scored = []
+    for fold in iterate_folds(library, config, rows, 3, lambda *_: None):
+        test_tracks = set(rows.track_ids[fold.items])
+        train_tracks = set(rows.track_ids) - test_tracks
+        X, y = spies["model"][-1]
+        copies = [track_of.get(row.tobytes()) for row in X]
+        assert not test_tracks & set(copies), "a scored track was trained on"
+        assert set(copies) - {None} == train_tracks                 # and every other track was
+        training_rows = [row for row, track in zip(X, copies) if track is not None]
+        assert len(training_rows) >= sum(t in train_tracks for t in rows.track_ids)
+        synthetic = [(row, label) for row, label, track in zip(X, y, copies) if track is None]
+        if strategy == "smote":
+            X_in, y_in, _, _ = spies["resample"][-1]
+            assert {track_of[row.tobytes()] for row in X_in} == train_tracks   # the sampler saw the fold only
+            assert synthetic and all(on_a_segment(row, X_in[y_in == label]) for row, label in synthetic)
+        else:
+            assert synthetic == []                                   # only copies of training rows
+        if strategy == "oversample":
+            X_in, _, X_out, _ = spies["resample"][-1]
+            assert {track_of[row.tobytes()] for row in X_in} == train_tracks
+            assert len(X_out) > len(X_in)
+        scored += list(rows.track_ids[fold.items])
+    assert sorted(scored) == sorted(set(rows.track_ids))             # every track scored exactly once
+
+
+@pytest.mark.parametrize("strategy", HONEST)
+def test_honest_folds_split_by_track(rows, strategy):
+    order, splits = split_rows(rows, 3, RunConfig(strategy=strategy))
+    for train, test in splits:
+        assert not set(rows.track_ids[order[train]]) & set(rows.track_ids[order[test]])
+
+
+def test_the_leaky_split_puts_copies_of_the_same_tracks_on_both_sides(rows):
+    order, splits = split_rows(rows, 3, RunConfig(strategy="leaky"))
+    assert len(order) > len(rows.labels)                             # oversampled before splitting
+    shared = [set(rows.track_ids[order[train]]) & set(rows.track_ids[order[test]]) for train, test in splits]
+    assert all(len(tracks) > 5 for tracks in shared)
+
+
+def test_the_backtest_trains_without_the_liked_songs_it_scores(library, rows, spies):
+    result = evaluate(library, RunConfig(model="logreg", strategy="none", encoding=RAW_AUDIO), folds=2)
+    filed_liked = set(library.liked_in_playlists())
+    X, _ = spies["model"][-1]                                        # the last fit is the backtest's
+    trained = {rows_by_vector(library).get(row.tobytes()) for row in X}
+    assert filed_liked and not filed_liked & trained
+    assert result.backtest.n == len(filed_liked) == 3
+
+
+def test_the_baseline_is_the_same_unweighted_prior_whatever_the_strategy(library, rows):
+    weighted = evaluate(library, RunConfig(model="logreg", strategy="class_weights"), folds=3)
+    plain = evaluate(library, RunConfig(model="logreg", strategy="none"), folds=3)
+    assert weighted.baseline == plain.baseline
+    assert weighted.baseline_backtest == plain.baseline_backtest
+    # a prior-only dummy always names the biggest playlist: it is right for Big's tracks only
+    big = {track for track, label in zip(rows.track_ids, rows.labels) if label == 0}
+    assert weighted.baseline.accuracy == pytest.approx(len(big) / weighted.n_items)
+
+
+def test_a_result_reports_progress_and_survives_strict_json(library):
+    reports = []
+    result = evaluate(library, RunConfig(model="knn", strategy="oversample"), folds=2,
+                      progress=lambda fraction, message: reports.append((fraction, message)))
+    fractions = [f for f, _ in reports]
+    assert fractions == sorted(fractions) and reports[-1] == (1.0, "done")
+    text = json.dumps(result.to_dict(), allow_nan=False)
+    again = EvaluationResult.from_dict(json.loads(text))
+    assert again.metrics == result.metrics and again.config == result.config
+    assert [p.playlist_name for p in again.per_playlist] == ["Big", "Mid", "Small", "Tiny"]
+    assert len(result.confusion) == len(result.confusion_labels) == 4
+
+
+def test_the_same_seed_gives_the_same_result_and_another_seed_other_folds(library, rows):
+    config = RunConfig(model="logreg", strategy="oversample")
+    assert evaluate(library, config, folds=3).metrics == evaluate(library, config, folds=3).metrics
+    _, first = split_rows(rows, 3, config)
+    _, other = split_rows(rows, 3, replace(config, seed=1))
+    assert any(not np.array_equal(a[1], b[1]) for a, b in zip(first, other))
+
+
+@pytest.fixture(scope="module")
+def demo_results(demo):
+    return {strategy: evaluate(demo, RunConfig(model="logreg", strategy=strategy), folds=3)
+            for strategy in ("leaky", "oversample", "class_weights")}
+
+
+def test_on_the_demo_leaky_oversampling_is_flagged_and_inflates_every_score(demo_results):
+    leaky, honest = demo_results["leaky"], demo_results["oversample"]
+    assert leaky.leaky and leaky.to_dict()["leaky"] is True
+    assert not honest.leaky and not demo_results["class_weights"].leaky
+    for name in ("accuracy", "macro_f1", "balanced_accuracy", "macro_ap"):
+        assert getattr(leaky.metrics, name) > getattr(honest.metrics, name) + 0.05, name
+    assert leaky.n_items > honest.n_items                             # copies were scored too
+
+
+def test_on_the_demo_every_honest_model_beats_its_baseline(demo_results):
+    for result in (demo_results["oversample"], demo_results["class_weights"]):
+        assert result.metrics.macro_ap > 3 * result.baseline.macro_ap
+        assert result.metrics.top3 > result.baseline.top3
+        assert result.backtest.n == 306 and result.backtest.accuracy > result.baseline_backtest.accuracy

@@ -1,0 +1,155 @@
+"""Optuna studies: seeded, resumable, pruned, found again by library, and never echoing a password."""
+
+from __future__ import annotations
+
+import socket
+
+import optuna
+import pytest
+
+from pipeline.config import ConfigError, RunConfig
+from pipeline.fitting import TrainingRows
+from pipeline.tuning import (_cross_validated, best_study_config, config_from_study, open_storage, study_name_for,
+                             summarise, tune)
+from tests.toy_libraries import library_of, track_id
+
+KNN = RunConfig(model="knn", strategy="none")
+
+
+@pytest.fixture(scope="module")
+def library():
+    ids = [track_id(n) for n in range(60)]
+    return library_of({"Big": ids[:30], "Mid": ids[26:38], "Small": ids[38:44], "Tiny": ids[44:47]},
+                      liked=[ids[0], ids[55]])
+
+
+@pytest.fixture
+def storage(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'studies.db'}"
+
+
+def params_of(result) -> list[dict]:
+    return [{k: v for k, v in trial.items() if k not in ("number", "state", "value", "seconds")}
+            for trial in result.trials]
+
+
+def test_the_same_seed_proposes_the_same_trials_and_another_seed_others(library, tmp_path):
+    runs = {}
+    for name, seed in (("first", 0), ("again", 0), ("other", 1)):
+        runs[name] = tune(library, RunConfig(model="knn", strategy="class_weights", seed=seed), trials=2,
+                          storage=f"sqlite:///{tmp_path / name}.db", study_name="s", folds=2)
+    assert params_of(runs["first"]) == params_of(runs["again"])
+    assert [t["value"] for t in runs["first"].trials] == [t["value"] for t in runs["again"].trials]
+    assert params_of(runs["first"]) != params_of(runs["other"])
+    assert {"n_neighbors", "weights", "metric", "class_weight_power"} == set(runs["first"].best_params)
+
+
+def test_a_study_resumes_where_it_stopped_and_reports_progress(library, storage):
+    first = tune(library, KNN, trials=2, storage=storage, folds=2)
+    progress = []
+    second = tune(library, KNN, trials=1, storage=storage, folds=2,
+                  progress=lambda done, total, best: progress.append((done, total, best)))
+    assert first.study_name == second.study_name == study_name_for(library, KNN, "macro_f1")
+    assert (first.n_trials, second.n_trials) == (2, 3)
+    assert progress == [(1, 1, second.best_value)]
+    assert second.best_value == max(t["value"] for t in second.trials)
+
+
+def test_should_stop_ends_a_study_after_the_running_trial(library, storage):
+    result = tune(library, KNN, trials=20, storage=storage, folds=2, should_stop=lambda: True)
+    assert result.n_trials == 1
+
+
+def test_weak_trials_are_pruned_by_the_median_pruner(library, storage):
+    # After five finished trials the pruner compares each new one fold by fold with their median.
+    result = tune(library, KNN, trials=6, storage=storage, folds=3)
+    states = [t["state"] for t in result.trials]
+    assert states[:5] == ["COMPLETE"] * 5 and "PRUNED" in states
+    study = optuna.load_study(study_name=result.study_name, storage=storage)
+    pruned = [t for t in study.trials if t.state == optuna.trial.TrialState.PRUNED]
+    assert all(len(t.intermediate_values) < 3 for t in pruned)       # stopped before its last fold
+
+
+class PruningTrial:
+    """Stands in for an Optuna trial whose pruner has seen enough after the first fold."""
+
+    def __init__(self) -> None:
+        self.reports: list[tuple[float, int]] = []
+
+    def report(self, value: float, step: int) -> None:
+        self.reports.append((value, step))
+
+    def should_prune(self) -> bool:
+        return True
+
+
+def test_a_trial_the_pruner_rejects_stops_after_its_first_fold(library):
+    trial = PruningTrial()
+    with pytest.raises(optuna.TrialPruned):
+        _cross_validated(trial, library, KNN, TrainingRows.from_library(library), 3, "macro_f1")
+    (value, step), = trial.reports
+    assert step == 0 and 0.0 <= value <= 1.0
+
+
+def test_the_best_stored_configuration_is_found_for_its_library_only(library, storage):
+    result = tune(library, RunConfig(model="knn", strategy="class_weights", seed=2), trials=2,
+                  storage=storage, folds=2)
+    found = best_study_config(library, storage)
+    assert (found.model, found.strategy, found.seed) == ("knn", "class_weights", 2)
+    assert found.param_dict == result.best_params
+    other = library_of({"X": [track_id(n) for n in range(5)], "Y": [track_id(n) for n in range(5, 9)]})
+    assert best_study_config(other, storage) is None
+
+
+def test_a_macro_ap_study_wins_over_a_better_scoring_macro_f1_study(library, storage):
+    tune(library, KNN, trials=1, storage=storage, folds=2, objective="macro_f1")
+    tune(library, RunConfig(model="logreg", strategy="none"), trials=1, storage=storage, folds=2,
+         objective="macro_ap")
+    assert best_study_config(library, storage).model == "logreg"
+
+
+def test_config_from_study_reads_the_tuned_configuration_back(library, storage):
+    result = tune(library, KNN, trials=2, storage=storage, study_name="mine", folds=2)
+    config = config_from_study("mine", storage)
+    assert config.model == "knn" and config.param_dict == result.best_params
+
+
+def test_config_from_study_explains_an_unknown_a_foreign_and_an_unfinished_study(storage):
+    with pytest.raises(ConfigError, match="no study named 'nope' in sqlite:///"):
+        config_from_study("nope", storage)
+    optuna.create_study(study_name="foreign", storage=storage).optimize(lambda t: t.suggest_float("x", 0, 1), 1)
+    with pytest.raises(ConfigError, match="study 'foreign' was not made by this tool"):
+        config_from_study("foreign", storage)
+    empty = optuna.create_study(study_name="empty", storage=storage)
+    empty.set_user_attr("config", KNN.to_dict())
+    with pytest.raises(ConfigError, match="study 'empty' has no finished trials yet"):
+        config_from_study("empty", storage)
+
+
+def test_nothing_to_tune_and_unknown_objectives_are_config_errors(library, storage):
+    with pytest.raises(ConfigError, match="nothing to tune"):
+        tune(library, RunConfig(model="dummy"), trials=1, storage=storage)
+    with pytest.raises(ConfigError, match="unknown objective 'auc'"):
+        tune(library, KNN, trials=1, storage=storage, objective="auc")
+
+
+def test_a_storage_password_never_appears_in_results_or_errors():
+    study = optuna.create_study()
+    study.optimize(lambda trial: trial.suggest_float("C", 0.1, 1.0), n_trials=1)
+    result = summarise(study, "postgresql+psycopg://tuner:s3cret-pass@db.example:5432/studies", "macro_f1")
+    assert "s3cret-pass" not in str(result.to_dict())
+    assert result.storage == "postgresql+psycopg://tuner:***@db.example:5432/studies"
+    with socket.socket() as probe:                     # a port nobody listens on: connection refused
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(ConfigError) as error:
+        open_storage(f"postgresql+psycopg://tuner:s3cret-pass@127.0.0.1:{port}/studies")
+    assert "cannot open the study storage postgresql+psycopg://tuner:***@127.0.0.1" in str(error.value)
+    assert "s3cret-pass" not in str(error.value)
+
+
+@pytest.mark.parametrize("url, reason", [("not a url", "Could not parse"),
+                                         ("mysql://u:p@127.0.0.1/x", "DB access module")])
+def test_an_unusable_storage_url_is_a_config_error(url, reason):
+    with pytest.raises(ConfigError, match=reason):
+        open_storage(url)
