@@ -1,28 +1,41 @@
-"""Long work (cross-validation, Optuna studies, suggestions) on background threads.
+"""Long work (cross-validation, Optuna studies, suggestions) in worker processes.
 
-A Streamlit script that trains for a minute freezes its page and dies on the next click. Here
-the script only starts a `Job` and draws its progress; the thread keeps going across reruns,
-page switches and browser reloads (the `JobBoard` outlives sessions), and a Stop button sets
-an event the work checks between steps. The work itself stores its result on disk, so a
-finished job needs nothing from this module afterwards.
+A Streamlit script that trains for a minute freezes its page and dies on the next click, so the
+script only starts a `Job` and draws its progress. The work runs in its own Python process
+(`dashboard.worker`), not a thread: Streamlit resets Keras' global state after every script run
+(``keras.backend.clear_session()``), which breaks a net training on a thread meanwhile, and a
+process also leaves the server's interpreter free to answer clicks on two busy cores. Jobs
+outlive reruns, page switches and browser reloads (the `JobBoard` outlives sessions); Stop asks
+the worker to end at its next progress report. The work stores its own result on disk.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from pathlib import Path
+from typing import Any
 
 from pipeline.errors import UserError
 
-
 LOG = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class JobStopped(Exception):
     """Raised inside the work when the user pressed Stop."""
+
+
+class JobFailed(Exception):
+    """The worker raised something that is not the user's to fix; the message names it."""
 
 
 @dataclass
@@ -33,23 +46,15 @@ class Job:
     title: str
     fraction: float = 0.0
     message: str = "starting"
-    result: Any = None
     error: BaseException | None = None
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
-    stop_requested: threading.Event = field(default_factory=threading.Event)
-
-    def report(self, fraction: float, message: str) -> None:
-        """Progress callback for `pipeline` functions; raises `JobStopped` once Stop was pressed."""
-        if self.stop_requested.is_set():
-            raise JobStopped(self.title)
-        self.fraction, self.message = min(max(float(fraction), 0.0), 1.0), str(message)
-
-    def should_stop(self) -> bool:
-        return self.stop_requested.is_set()
+    stop_file: Path | None = None
 
     def stop(self) -> None:
-        self.stop_requested.set()
+        """Ask the worker to stop at its next progress report (Optuna: after the current trial)."""
+        if self.stop_file is not None and not self.done:
+            self.stop_file.touch()
 
     @property
     def done(self) -> bool:
@@ -57,7 +62,7 @@ class Job:
 
     @property
     def stopped(self) -> bool:
-        return isinstance(self.error, JobStopped) or (self.done and self.stop_requested.is_set())
+        return isinstance(self.error, JobStopped)
 
     @property
     def seconds(self) -> float:
@@ -75,14 +80,17 @@ class JobBoard:
         with self._lock:
             return self._jobs.get(key)
 
-    def start(self, key: str, title: str, work: Callable[[Job], Any]) -> Job:
-        """Run ``work(job)`` on a daemon thread, unless a job with this key is still running."""
+    def start(self, key: str, title: str, task: str, **arguments: Any) -> Job:
+        """Run ``task`` ("module:function", called with ``arguments`` and ``progress``) in a worker
+        process, unless a job with this key is still running."""
         with self._lock:
             running = self._jobs.get(key)
             if running is not None and not running.done:
                 return running
-            job = self._jobs[key] = Job(key=key, title=title)
-        threading.Thread(target=_run, args=(job, work), name=f"job {title}", daemon=True).start()
+            folder = Path(tempfile.mkdtemp(prefix="playlist-enhancer-job-"))
+            job = self._jobs[key] = Job(key=key, title=title, stop_file=folder / "stop")
+        request = pickle.dumps({"task": task, "arguments": arguments, "stop_file": str(job.stop_file)})
+        threading.Thread(target=_supervise, args=(job, request), name=f"job {title}", daemon=True).start()
         return job
 
     def forget(self, key: str) -> None:
@@ -93,13 +101,46 @@ class JobBoard:
                 del self._jobs[key]
 
 
-def _run(job: Job, work: Callable[[Job], Any]) -> None:
+def _supervise(job: Job, request: bytes) -> None:
+    """Start the worker, follow its progress lines, and record how it ended."""
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
+                                                                              os.environ.get("PYTHONPATH")]))}
+    log = tempfile.TemporaryFile()
     try:
-        job.result = work(job)
-        job.fraction, job.message = 1.0, "done"
+        worker = subprocess.Popen([sys.executable, "-m", "dashboard.worker"], cwd=ROOT, env=environment,
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log)
+        worker.stdin.write(request)
+        worker.stdin.close()
+        outcome = None
+        for line in worker.stdout:
+            event = json.loads(line)
+            if "progress" in event:
+                job.fraction, job.message = float(event["progress"]), str(event["message"])
+            else:
+                outcome = event
+        worker.wait()
+        job.error = _error_from(outcome, worker.returncode, log)
     except BaseException as error:  # the page shows it; a thread has nobody else to tell
         job.error = error
-        if not isinstance(error, (JobStopped, UserError)):
-            LOG.error("%s failed", job.title, exc_info=error)
     finally:
+        log.close()
+        if job.error is not None and not isinstance(job.error, (JobStopped, UserError)):
+            LOG.error("%s failed: %s", job.title, job.error)
+        if job.error is None:
+            job.fraction, job.message = 1.0, "done"
         job.finished = time.monotonic()
+
+
+def _error_from(outcome: dict | None, returncode: int, log) -> BaseException | None:
+    if outcome is not None and outcome.get("done"):
+        return None
+    if outcome is not None and outcome.get("stopped"):
+        return JobStopped()
+    if outcome is not None and outcome.get("user_error"):
+        return UserError(outcome["user_error"])
+    if outcome is not None and outcome.get("error"):
+        LOG.error("worker traceback:\n%s", outcome.get("traceback", ""))
+        return JobFailed(outcome["error"])
+    log.seek(0)
+    tail = log.read()[-2000:].decode("utf-8", "replace")
+    return JobFailed(f"the worker process ended unexpectedly (exit code {returncode}). {tail}".strip())

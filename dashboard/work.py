@@ -1,25 +1,24 @@
 """Between the pages and `pipeline`: stored results first, background jobs for what is missing.
 
 Each kind of work (evaluation, tuning, suggestions) has a ``stored_*`` reader (disk, then memory
-cache) and a ``start_*`` that runs the pipeline function on a `Job` and writes the result to
-disk before the job ends. `show_progress` draws running jobs and reruns the page when they end.
+cache) and a ``start_*`` that runs its `dashboard.tasks` function as a `Job`; the task writes the
+result to disk. `show_progress` draws running jobs and reruns the page when they end.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Sequence
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import results_store
-from dashboard.jobs import Job, JobBoard, JobStopped
+from dashboard.jobs import Job, JobBoard
 from dashboard.sidebar import Selection
 from pipeline.config import RunConfig
 from pipeline.errors import UserError
-
-SUGGESTIONS_PER_PLAYLIST = 50
 
 
 @st.cache_resource
@@ -31,11 +30,10 @@ def job_board() -> JobBoard:
 @st.cache_data(max_entries=64, show_spinner=False)
 def _read_document(path: str, stamp: float) -> dict | None:
     """Parsed JSON, re-read only when the file changes (``stamp`` is its mtime)."""
-    from pathlib import Path
     return results_store.read_json(Path(path))
 
 
-def _stored(path) -> dict | None:
+def _stored(path: Path) -> dict | None:
     try:
         stamp = path.stat().st_mtime_ns
     except OSError:
@@ -58,15 +56,9 @@ def stored_evaluation(selection: Selection, config: RunConfig):
 
 
 def start_evaluation(selection: Selection, config: RunConfig) -> Job:
-    library, folds, fingerprint = selection.library, selection.folds, selection.fingerprint
-
-    def work(job: Job):
-        from pipeline.evaluation import evaluate
-        result = evaluate(library, config, folds=folds, progress=job.report)
-        results_store.write_json(results_store.evaluation_path(fingerprint, config, folds), result.to_dict())
-        return result
-
-    return job_board().start(evaluation_key(selection, config), f"{config.label()} · {folds}-fold", work)
+    return job_board().start(evaluation_key(selection, config), f"{config.label()} · {selection.folds}-fold",
+                             "dashboard.tasks:evaluate_and_store", library=selection.library, config=config,
+                             folds=selection.folds, fingerprint=selection.fingerprint)
 
 
 # ----- tuning --------------------------------------------------------------------------------
@@ -84,39 +76,16 @@ def stored_tuning(selection: Selection, config: RunConfig, objective: str):
 
 
 def start_tuning(selection: Selection, config: RunConfig, objective: str, trials: int) -> Job:
-    """Run (or resume) the study; the result is stored even when the user stops it early."""
-    library, fingerprint, base = selection.library, selection.fingerprint, replace(config, params=())
-
-    def work(job: Job):
-        from pipeline.tuning import tune
-
-        def progress(done: int, total: int, best: float | None) -> None:
-            best_text = f" · best {best:.3f}" if best is not None else ""
-            job.report(done / max(total, 1), f"trial {done} of {total}{best_text}")
-
-        job.report(0.0, "preparing the study")
-        result = tune(library, base, trials, objective=objective, progress=_tolerant(progress),
-                      should_stop=job.should_stop)
-        results_store.write_json(results_store.tuning_path(fingerprint, base, objective), result.to_dict())
-        return result
-
+    """Run (or resume) the study for ``config`` without its current params."""
     return job_board().start(tuning_key(selection, config, objective),
-                             f"Tuning {base.label()} for {objective}", work)
+                             f"Tuning {config.label()} for {objective}", "dashboard.tasks:tune_and_store",
+                             library=selection.library, config=config, objective=objective, trials=trials,
+                             fingerprint=selection.fingerprint)
 
 
 def adopt_params(selection: Selection, config: RunConfig, params: dict) -> None:
     """Remember tuned parameters for this configuration; the sidebar applies them from now on."""
     results_store.write_json(results_store.chosen_params_path(selection.fingerprint, config), {"params": params})
-
-
-def _tolerant(progress):
-    """Optuna's callbacks must not raise for a Stop: `should_stop` ends the study instead."""
-    def report(*args) -> None:
-        try:
-            progress(*args)
-        except JobStopped:
-            pass
-    return report
 
 
 # ----- suggestions ---------------------------------------------------------------------------
@@ -131,19 +100,9 @@ def stored_suggestions(selection: Selection, config: RunConfig) -> pd.DataFrame 
 
 
 def start_suggestions(selection: Selection, config: RunConfig) -> Job:
-    library, fingerprint = selection.library, selection.fingerprint
-
-    def work(job: Job):
-        from pipeline.suggest import suggest
-        job.report(0.1, "fitting on every playlist")
-        frame = suggest(library, config, per_playlist=SUGGESTIONS_PER_PLAYLIST)
-        job.report(0.95, "storing")
-        document = {"columns": list(frame.columns), "rows": frame.astype(object).where(frame.notna(), None)
-                    .to_numpy().tolist()}
-        results_store.write_json(results_store.suggestions_path(fingerprint, config), document)
-        return frame
-
-    return job_board().start(suggestions_key(selection, config), f"Suggestions with {config.label()}", work)
+    return job_board().start(suggestions_key(selection, config), f"Suggestions with {config.label()}",
+                             "dashboard.tasks:suggest_and_store", library=selection.library, config=config,
+                             fingerprint=selection.fingerprint)
 
 
 # ----- progress ------------------------------------------------------------------------------
@@ -165,7 +124,7 @@ def show_failures(keys: Sequence[str]) -> None:
         elif isinstance(job.error, UserError):
             st.error(f"{job.title}: {job.error}", icon=":material/error:")
         else:
-            st.error(f"{job.title} failed: {type(job.error).__name__}: {job.error}", icon=":material/error:")
+            st.error(f"{job.title} failed: {job.error}", icon=":material/error:")
         job_board().forget(job.key)
 
 

@@ -108,7 +108,7 @@ def add_evaluate_command(subparsers) -> None:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     from pipeline.evaluation import evaluate
-    library, config = load_library_from(args), config_from(args)
+    config, library = config_from(args), load_library_from(args)  # bad flags fail before a slow load
     result = evaluate(library, config, folds=args.folds, progress=_stderr_progress if not args.json else None)
     if args.json:
         print_json(result.to_dict())
@@ -142,7 +142,7 @@ def add_tune_command(subparsers) -> None:
 
 def run_tune(args: argparse.Namespace) -> int:
     from pipeline.tuning import tune
-    library, config = load_library_from(args), config_from(args)
+    config, library = config_from(args), load_library_from(args)  # bad flags fail before a slow load
     progress = None if args.json else (
         lambda done, total, best: print(f"trial {done}/{total}  best {best if best is None else round(best, 4)}",
                                         file=sys.stderr))

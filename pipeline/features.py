@@ -75,16 +75,6 @@ def tokens(values: tuple[str, ...]) -> list[str]:
     return [value.casefold() for value in values]
 
 
-def genre_tokens(values: tuple[str, ...]) -> list[str]:
-    """Each genre, plus its words ("dark trap" also counts as "trap"): rare genres share what they can."""
-    result = []
-    for value in values:
-        genre = value.casefold()
-        words = genre.replace("-", " ").split()
-        result += [genre, *(f"~{word}" for word in words if len(words) > 1)]
-    return result
-
-
 def _multi_hot() -> CountVectorizer:
     # binary multi-hot; an artist or genre never seen in training simply maps to nothing
     return CountVectorizer(analyzer=tokens, binary=True, lowercase=False, dtype=np.float64)

@@ -60,7 +60,7 @@ class XGBPlaylistClassifier(ClassifierMixin, BaseEstimator):
 
     def __init__(self, n_estimators: int = 300, max_depth: int = 4, learning_rate: float = 0.08,
                  subsample: float = 0.8, colsample_bytree: float = 0.6, min_child_weight: float = 1.0,
-                 reg_lambda: float = 1.0, max_bin: int = 32, random_state: int = 0, n_jobs: int = 2) -> None:
+                 reg_lambda: float = 1.0, max_bin: int = 32, random_state: int = 0, n_jobs: int = 1) -> None:
         self.n_estimators = n_estimators
         self.max_depth = max_depth
         self.learning_rate = learning_rate

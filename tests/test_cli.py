@@ -10,13 +10,16 @@ import shutil
 import socket
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from pipeline.config import RunConfig
+from pipeline.__main__ import build_parser, config_from
+from pipeline.config import ConfigError
 from pipeline.csv_export import to_csv_bytes
+from pipeline.recommended import recommended_config
 from pipeline.sources import load_library
 from pipeline.suggest import COLUMNS, suggest
 from pipeline.tuning import config_from_study
@@ -54,51 +57,68 @@ def user_error(result: subprocess.CompletedProcess) -> str:
     return errors[0]
 
 
+def both(first, second):
+    """Run two independent CLI calls side by side (each waits on its own subprocess)."""
+    with ThreadPoolExecutor(2) as pool:
+        one, two = pool.submit(first), pool.submit(second)
+        return one.result(), two.result()
+
+
 def read_csv(path: Path) -> list[dict]:
     return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
 
 
 # ----- evaluate -------------------------------------------------------------------------------
-EVALUATIONS = [
-    ("demo", "logreg", "class_weights", []),
-    ("demo", "knn", "leaky", []),
-    ("demo", "xgboost", "smote", ["--params", '{"n_estimators": 15, "n_jobs": 1}', "--encoding",
-                                  "artist=drop,genres=off"]),
-    ("demo", "dummy", "none", []),
-    (DEADDA7A, "logreg", "none", []),
-    (DEADDA7A, "knn", "oversample", []),
-]
-
-
-@pytest.mark.parametrize("source, model, strategy, extra", EVALUATIONS,
-                         ids=[f"{s.split('-')[0]}-{m}-{st}" for s, m, st, _ in EVALUATIONS])
-def test_evaluate_prints_one_json_object_with_scores_baseline_and_backtest(shared_data, user_data, source, model,
-                                                                           strategy, extra):
-    library = "demo" if source == "demo" else str(shared_data(source))
+def evaluate_json(library: str, model: str, strategy: str, data_dir: Path, *extra: str) -> dict:
     data = ok_json(run_cli("evaluate", "--library", library, "--model", model, "--strategy", strategy,
-                           "--folds", "3", "--json", *extra, data_dir=user_data))
+                           "--folds", "3", "--json", *extra, data_dir=data_dir))
     assert data["config"]["model"] == model and data["config"]["strategy"] == strategy
-    assert data["leaky"] is (strategy == "leaky")
     assert set(data["metrics"]) == set(data["baseline"]) == SCORES
     assert set(data["backtest"]) == {"n", "accuracy", "top3", "macro_ap"}
-    playlists = 33 if source == "demo" else 12
-    assert len(data["per_playlist"]) == playlists
+    return data
+
+
+@pytest.mark.parametrize("model, strategy, extra", [
+    ("logreg", "class_weights", []),
+    ("xgboost", "smote", ["--params", '{"n_estimators": 15, "n_jobs": 1}', "--encoding", "artist=drop,genres=off"]),
+])
+def test_evaluate_on_the_demo_prints_scores_beside_the_baseline(user_data, model, strategy, extra):
+    data = evaluate_json("demo", model, strategy, user_data, *extra)
+    assert data["leaky"] is False
+    assert len(data["per_playlist"]) == 33 and data["backtest"]["n"] == 306
+    assert data["metrics"]["macro_ap"] > 3 * data["baseline"]["macro_ap"]
+    assert data["metrics"]["top3"] > data["baseline"]["top3"]
+
+
+def test_evaluate_on_a_real_export_flags_the_leaky_run_and_its_inflated_scores(shared_data, user_data):
+    export = str(shared_data(DEADDA7A))
+    audio_and_year = ("--encoding", "artist=drop,genres=off")
+    honest, leaky = both(lambda: evaluate_json(export, "logreg", "none", user_data, *audio_and_year),
+                         lambda: evaluate_json(export, "logreg", "leaky", user_data, *audio_and_year))
+    assert (honest["leaky"], leaky["leaky"]) == (False, True)
     # liked.csv is the liked list, not a thirteenth playlist; 256 liked songs sit in playlists already
-    assert data["backtest"]["n"] == (306 if source == "demo" else 256)
-    if model == "dummy":
-        assert data["metrics"] == data["baseline"]          # the dummy *is* the baseline
-    elif model == "logreg":
-        assert data["metrics"]["macro_ap"] > data["baseline"]["macro_ap"] + 0.2
-        assert data["backtest"]["macro_ap"] > data["baseline_backtest"]["macro_ap"]
+    assert len(honest["per_playlist"]) == 12 and honest["backtest"]["n"] == 256
+    assert honest["metrics"]["macro_ap"] > honest["baseline"]["macro_ap"] + 0.2
+    assert leaky["metrics"]["macro_ap"] > honest["metrics"]["macro_ap"] + 0.1
 
 
 def test_evaluate_without_json_prints_a_table_that_flags_leaky_scores(user_data):
-    result = run_cli("evaluate", "--library", "demo", "--model", "knn", "--strategy", "leaky", "--folds", "2",
+    result = run_cli("evaluate", "--library", "demo", "--model", "dummy", "--strategy", "leaky", "--folds", "2",
                      data_dir=user_data)
     assert result.returncode == 0, result.stderr
     assert "LEAKY: scores inflated" in result.stdout.splitlines()[0]
     assert "backtest on 306 liked songs already filed" in result.stdout
     assert "[100%] done" in result.stderr
+
+
+def test_without_flags_the_cli_runs_the_recommended_configuration():
+    args = build_parser().parse_args(["evaluate", "--library", "demo", "--seed", "3"])
+    assert config_from(args) == recommended_config(seed=3)
+    args = build_parser().parse_args(["evaluate", "--library", "demo", "--model", "knn"])
+    assert config_from(args).param_dict == {}          # another model does not inherit logreg's params
+    args = build_parser().parse_args(["evaluate", "--library", "demo", "--params", "[1, 2]"])
+    with pytest.raises(ConfigError, match="--params must be a JSON object"):
+        config_from(args)
 
 
 # ----- tune and suggest -------------------------------------------------------------------------
@@ -107,7 +127,7 @@ def study(tmp_path_factory, user_data) -> tuple[str, str, list[dict]]:
     """A logreg + class weights study tuned in two sittings: 3 trials, then 2 more."""
     storage = f"sqlite:///{tmp_path_factory.mktemp('studies') / 's.db'}"
     command = ["tune", "--library", "demo", "--model", "logreg", "--strategy", "class_weights",
-               "--folds", "2", "--storage", storage, "--study", "cli-study"]
+               "--encoding", "artist=drop,genres=off", "--folds", "2", "--storage", storage, "--study", "cli-study"]
     outputs = [ok_json(run_cli(*command, "--trials", trials, data_dir=user_data)) for trials in ("3", "2")]
     return "cli-study", storage, outputs
 
@@ -131,14 +151,15 @@ def test_suggest_writes_the_recommended_columns_per_playlist(tmp_path, user_data
     assert f"{len(frame):,} suggestions from Logistic regression" in result.stderr
 
 
-@pytest.mark.parametrize("per_track, rows_per_song", [("3", 3), ("all", 33)])
-def test_suggest_per_track_gives_each_liked_song_that_many_rows(tmp_path, user_data, per_track, rows_per_song):
+def test_suggest_per_track_gives_each_liked_song_exactly_that_many_rows(tmp_path, user_data):
     out = tmp_path / "suggestions.csv"
-    result = run_cli("suggest", "--library", "demo", "--model", "knn", "--out", str(out), "--per-track", per_track,
+    result = run_cli("suggest", "--library", "demo", "--model", "knn", "--out", str(out), "--per-track", "3",
                      data_dir=user_data)
     assert result.returncode == 0, result.stderr
-    counts = pd.read_csv(out).groupby("track_id").size()
-    assert len(counts) == 697 and (counts == rows_per_song).all()
+    frame = pd.read_csv(out)
+    counts = frame.groupby("track_id").size()
+    assert len(counts) == 697 and (counts == 3).all()
+    assert "K nearest neighbours" in result.stderr
 
 
 def test_suggest_with_a_study_uses_its_best_configuration(tmp_path, user_data, study):
@@ -153,22 +174,26 @@ def test_suggest_with_a_study_uses_its_best_configuration(tmp_path, user_data, s
     assert out.read_bytes() == expected
 
 
-def test_suggest_escapes_names_a_spreadsheet_would_run_as_formulas(tmp_path, user_data):
+def test_suggest_per_track_all_escapes_names_a_spreadsheet_would_run_as_formulas(tmp_path, user_data):
     evil = '=HYPERLINK("http://evil.example","click")'
     songs = [{"id": track_id(n), "name": f"Song {n}", "artist": f"Band {n % 3}", "energy": 0.1 * n}
-             for n in range(8)]
+             for n in range(9)]
     folder = write_exportify_folder(tmp_path / "export", {
-        "+calm": songs[:4], "loud": songs[4:],
-        "liked": [{"id": track_id(9), "name": evil, "artist": "@attacker", "energy": 0.5}]})
+        "+calm": songs[:3], "loud": songs[3:6], "mid": songs[6:],
+        "liked": [{"id": track_id(10), "name": evil, "artist": "@attacker", "energy": 0.5}, songs[0]]})
     out = tmp_path / "suggestions.csv"
     result = run_cli("suggest", "--library", str(folder), "--out", str(out), "--per-track", "all",
                      data_dir=user_data)
     assert result.returncode == 0, result.stderr
     rows = read_csv(out)
-    assert len(rows) == 2
-    assert {r["track_name"] for r in rows} == {"'" + evil}
-    assert {r["artists"] for r in rows} == {"'@attacker"}
-    assert {r["playlist"] for r in rows} == {"'+calm", "loud"}
+    assert len(rows) == 2 * 3                                  # every liked song with every playlist
+    assert list(rows[0]) == COLUMNS
+    evil_rows = [r for r in rows if r["track_id"] == track_id(10)]
+    assert {r["track_name"] for r in evil_rows} == {"'" + evil}
+    assert {r["artists"] for r in evil_rows} == {"'@attacker"}
+    assert {r["playlist"] for r in rows} == {"'+calm", "loud", "mid"}
+    filed = [r for r in rows if r["track_id"] == track_id(0)]
+    assert [r["already_in_playlist"] for r in filed if r["playlist"] == "'+calm"] == ["True"]
 
 
 # ----- info from a clean checkout ----------------------------------------------------------------
@@ -196,7 +221,6 @@ def test_an_unknown_model_is_rejected_by_argparse_with_the_choices(user_data):
 
 @pytest.mark.parametrize("params, message", [
     ("{bad", "error: --params is not valid JSON"),
-    ("[1, 2]", "error: --params must be a JSON object"),
     ('{"C": -1}', "error: bad parameters for model 'logreg': The 'C' parameter"),
 ])
 def test_bad_params_are_one_line_errors(user_data, params, message):
@@ -218,11 +242,13 @@ def test_a_missing_library_path_names_the_path(tmp_path, user_data):
     assert line == f"error: no such file or folder: {missing}"
 
 
-def test_a_study_storage_that_cannot_be_reached_is_an_error_without_the_password(user_data):
+def test_a_study_storage_that_cannot_be_reached_is_an_error_without_the_password(tmp_path, user_data):
+    songs = [{"id": track_id(n), "name": f"S{n}", "artist": "A"} for n in range(6)]
+    folder = write_exportify_folder(tmp_path / "export", {"a": songs[:3], "b": songs[3:]})
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    result = run_cli("tune", "--library", "demo", "--model", "knn", "--trials", "1",
+    result = run_cli("tune", "--library", str(folder), "--model", "knn", "--trials", "1",
                      "--storage", f"postgresql+psycopg://tuner:hunter2-secret@127.0.0.1:{port}/studies",
                      data_dir=user_data)
     line = user_error(result)
@@ -237,8 +263,3 @@ def test_suggest_for_a_library_without_liked_songs_says_so(tmp_path, user_data):
                               data_dir=user_data))
     assert "no liked songs, so there is nothing to suggest" in line
     assert not (tmp_path / "x.csv").exists()
-
-
-def test_the_default_config_is_the_recommended_one(user_data, tmp_path):
-    result = run_cli("evaluate", "--library", "demo", "--folds", "2", "--json", data_dir=user_data)
-    assert RunConfig.from_dict(ok_json(result)["config"]).model == "logreg"

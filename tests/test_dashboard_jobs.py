@@ -1,81 +1,92 @@
-"""Background jobs: progress while running, a result or an error at the end, and a working Stop."""
+"""Background jobs: a worker process per job, progress while it runs, how it ended, and Stop."""
 
-import threading
+import os
+import time
+from pathlib import Path
 
 import pytest
 
-from dashboard.jobs import JobBoard, JobStopped
+from dashboard.jobs import JobBoard, JobFailed, JobStopped
+from pipeline.errors import UserError
+
+HERE = "tests.test_dashboard_jobs"
 
 
-def finish(job, timeout: float = 10.0):
-    for _ in range(int(timeout * 100)):
-        if job.done:
-            return job
-        threading.Event().wait(0.01)
-    pytest.fail(f"job {job.title} did not finish")
+# ----- tasks the worker process runs (importable by name) -------------------------------------
+def wait_for_release(folder: str, progress) -> None:
+    progress(0.4, "fold 2 of 5")
+    print("a library printing to stdout must not confuse the job")
+    while not (Path(folder) / "release").exists():
+        time.sleep(0.02)
+    (Path(folder) / "result").write_text("stored")
 
 
-def test_a_job_reports_progress_while_running_and_keeps_its_result():
-    board, release = JobBoard(), threading.Event()
-
-    def work(job):
-        job.report(0.4, "fold 2 of 5")
-        release.wait(5)
-        return 42
-
-    job = board.start("k", "evaluation", work)
-    for _ in range(500):
-        if job.message == "fold 2 of 5":
-            break
-        threading.Event().wait(0.01)
-    assert (job.fraction, job.message, job.done) == (0.4, "fold 2 of 5", False)
-    release.set()
-    finish(job)
-    assert (job.result, job.error, job.fraction) == (42, None, 1.0)
+def count_until_stopped(folder: str, progress) -> None:
+    for step in range(10_000):
+        progress(step / 10_000, f"step {step}")
+        (Path(folder) / "steps").write_text(str(step))
+        time.sleep(0.01)
 
 
-def test_starting_a_running_job_again_returns_the_same_job():
-    board, release = JobBoard(), threading.Event()
-    first = board.start("k", "one", lambda job: release.wait(5))
-    second = board.start("k", "two", lambda job: pytest.fail("must not run twice"))
-    assert second is first
-    release.set()
-    finish(first)
-    third = board.start("k", "three", lambda job: "again")
-    assert third is not first and finish(third).result == "again"
+def divide_by_zero(progress) -> None:
+    1 / 0
 
 
-def test_an_error_is_kept_for_the_page_to_show():
+def refuse_politely(progress) -> None:
+    raise UserError("need at least two playlists")
+
+
+def vanish(progress) -> None:
+    os._exit(3)
+
+
+# ----- tests -------------------------------------------------------------------------------
+def wait(condition, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_a_job_reports_progress_while_its_worker_runs_and_ends_cleanly(tmp_path):
     board = JobBoard()
-    job = finish(board.start("k", "broken", lambda job: 1 / 0))
-    assert isinstance(job.error, ZeroDivisionError) and not job.stopped
+    job = board.start("k", "evaluation", f"{HERE}:wait_for_release", folder=str(tmp_path))
+    wait(lambda: job.message == "fold 2 of 5")
+    assert (job.fraction, job.done) == (0.4, False)
+    assert board.start("k", "again", f"{HERE}:divide_by_zero") is job, "one running job per key"
+    (tmp_path / "release").touch()
+    wait(lambda: job.done)
+    assert job.error is None and (job.fraction, job.message) == (1.0, "done")
+    assert (tmp_path / "result").read_text() == "stored"
 
 
-def test_stop_ends_the_work_at_its_next_progress_report():
-    board, started, steps = JobBoard(), threading.Event(), []
-
-    def work(job):
-        for step in range(1000):
-            job.report(step / 1000, f"step {step}")
-            steps.append(step)
-            started.set()
-            threading.Event().wait(0.005)
-
-    job = board.start("k", "long", work)
-    started.wait(5)
+def test_stop_ends_the_work_at_its_next_progress_report(tmp_path):
+    job = JobBoard().start("k", "long", f"{HERE}:count_until_stopped", folder=str(tmp_path))
+    wait(lambda: (tmp_path / "steps").exists())
     job.stop()
-    finish(job)
+    wait(lambda: job.done)
     assert isinstance(job.error, JobStopped) and job.stopped
-    assert len(steps) < 1000
-    assert job.should_stop()
+    assert int((tmp_path / "steps").read_text()) < 9_999
 
 
-def test_only_finished_jobs_are_forgotten():
-    board, release = JobBoard(), threading.Event()
-    job = board.start("k", "running", lambda job: release.wait(5))
+@pytest.mark.parametrize("task, kind, words", [
+    ("divide_by_zero", JobFailed, "ZeroDivisionError: division by zero"),
+    ("refuse_politely", UserError, "need at least two playlists"),
+    ("vanish", JobFailed, "exit code 3"),
+])
+def test_how_a_job_failed_is_kept_for_the_page_to_show(task, kind, words):
+    job = JobBoard().start("k", task, f"{HERE}:{task}")
+    wait(lambda: job.done)
+    assert type(job.error) is kind and words in str(job.error)
+    assert not job.stopped
+
+
+def test_only_finished_jobs_are_forgotten(tmp_path):
+    board = JobBoard()
+    job = board.start("k", "running", f"{HERE}:wait_for_release", folder=str(tmp_path))
     board.forget("k")
     assert board.get("k") is job
-    release.set()
-    finish(job)
+    (tmp_path / "release").touch()
+    wait(lambda: job.done)
     board.forget("k")
     assert board.get("k") is None

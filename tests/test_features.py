@@ -20,13 +20,13 @@ def features(level: float) -> dict[str, float]:
 @pytest.fixture(scope="module")
 def library():
     tracks = pd.DataFrame([
-        {"track_id": "a", "name": "One", "artists": ("Björk",), "genres": ("art pop",),
+        {"track_id": "a", "name": "One", "artists": ("Björk",), "genres": ("art pop",), "album": "Greatest Hits",
          "release_date": "1995-06-01", **features(0.0)},
         {"track_id": "b", "name": "Two", "artists": ("BJÖRK", "Thom Yorke"), "genres": ("art pop", "rock"),
-         "release_date": "2001", **features(1.0)},
-        {"track_id": "c", "name": "Three", "artists": ("Thom Yorke",), "genres": (),
+         "album": "Greatest Hits", "release_date": "2001", **features(1.0)},
+        {"track_id": "c", "name": "Three", "artists": ("Thom Yorke",), "genres": (), "album": "Greatest Hits",
          "release_date": "2010-01-01", **features(2.0)},
-        {"track_id": "d", "name": "Four", "artists": ("Someone New",), "genres": ("jazz",),
+        {"track_id": "d", "name": "Four", "artists": ("Someone New",), "genres": ("jazz",), "album": "",
          "release_date": "", **{**features(3.0), "energy": np.nan}},
     ])
     memberships = pd.DataFrame({"playlist_id": ["p", "p", "q"], "playlist_name": ["P", "P", "Q"],
@@ -110,3 +110,21 @@ def test_the_added_date_feature_is_used_only_when_asked_for(library):
     assert dense(plain.transform(frame)).shape[1] == AUDIO
     added = dense(dated.transform(frame))[:, AUDIO]
     assert added[1] - added[0] == pytest.approx(10.0)
+
+
+def test_album_tokens_join_an_artists_album_but_not_same_named_albums_of_others(library):
+    matrix = encode(library, Encoding(scaler="none", artist="drop", genres=False, year=False, album=True),
+                    score=("a", "b", "c", "d"))
+    albums = matrix[:, AUDIO:]
+    assert albums.shape[1] == 2                       # Björk|Greatest Hits, Thom Yorke|Greatest Hits
+    assert (albums[0] == albums[1]).all()             # same first artist, same album
+    assert not (albums[0] == albums[2]).all()         # another artist's "Greatest Hits"
+    assert albums[3].sum() == 0                       # no album at all
+
+
+def test_splines_turn_each_audio_feature_into_several_smooth_bumps(library):
+    plain = encode(library, Encoding(artist="drop", genres=False, year=False))
+    splined = encode(library, Encoding(artist="drop", genres=False, year=False, splines=True))
+    per_feature = splined.shape[1] // AUDIO
+    assert splined.shape[1] == per_feature * AUDIO and per_feature > 1 and plain.shape[1] == AUDIO
+    np.testing.assert_allclose(splined.reshape(3, AUDIO, per_feature).sum(axis=2), 1.0)   # a partition of unity

@@ -1,0 +1,65 @@
+"""``python -m dashboard.worker``: run one job for `dashboard.jobs`, then exit.
+
+Reads a pickled request on stdin (``task`` as "module:function", its ``arguments``, and the
+``stop_file`` whose appearance means Stop), calls the task with a ``progress`` reporter, and
+writes JSON lines to stdout: ``{"progress", "message"}`` while it runs, then exactly one of
+``{"done"}``, ``{"stopped"}``, ``{"user_error"}`` or ``{"error", "traceback"}``.
+Nothing here imports Streamlit.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pickle
+import sys
+import traceback
+from pathlib import Path
+
+from dashboard.jobs import JobStopped
+from pipeline.errors import UserError
+
+
+class Progress:
+    """What a task calls: ``progress(fraction, message)`` and ``progress.should_stop()``."""
+
+    def __init__(self, stop_file: str, stream=sys.stdout) -> None:
+        self.stop_file, self.stream = Path(stop_file), stream
+
+    def should_stop(self) -> bool:
+        return self.stop_file.exists()
+
+    def __call__(self, fraction: float, message: str) -> None:
+        """Report progress; raises `JobStopped` once Stop was pressed."""
+        if self.should_stop():
+            raise JobStopped()
+        self.send(progress=min(max(float(fraction), 0.0), 1.0), message=str(message))
+
+    def send(self, **event) -> None:
+        self.stream.write(json.dumps(event) + "\n")
+        self.stream.flush()
+
+
+def run(request: dict, progress: Progress) -> None:
+    module, _, name = request["task"].partition(":")
+    task = getattr(importlib.import_module(module), name)
+    try:
+        task(**request["arguments"], progress=progress)
+        progress.send(done=True)
+    except JobStopped:
+        progress.send(stopped=True)
+    except UserError as error:
+        progress.send(user_error=str(error))
+    except Exception as error:  # noqa: BLE001 - reported to the page, traceback to the server log
+        progress.send(error=f"{type(error).__name__}: {error}", traceback=traceback.format_exc())
+
+
+def main() -> None:
+    request = pickle.loads(sys.stdin.buffer.read())
+    # Libraries that print (Keras progress bars, Optuna) must not corrupt the JSON lines.
+    events, sys.stdout = sys.stdout, sys.stderr
+    run(request, Progress(request["stop_file"], events))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""Distributed tuning: two ``tune`` processes share one study on a real, private PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import optuna
+import pytest
+
+from tests.toy_libraries import track_id, write_exportify_folder
+
+REPO = Path(__file__).resolve().parents[1]
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+PASSWORD = "never-shown-7f3a"          # trust auth ignores it; it must still never be printed
+
+
+def unavailable(reason: str) -> None:
+    """In CI a missing server is a failure; on a developer machine the test is skipped."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def as_server_user() -> tuple[list[str], int | None]:
+    """The command prefix that runs PostgreSQL's tools (they refuse root) and the uid owning its files."""
+    if os.geteuid() != 0:
+        return [], None
+    try:
+        uid = pwd.getpwnam("postgres").pw_uid
+    except KeyError:
+        unavailable("running as root and there is no 'postgres' user to run the server as")
+    runuser = shutil.which("runuser")
+    if not runuser:
+        unavailable("running as root and 'runuser' is missing, so the server cannot run as 'postgres'")
+    return [runuser, "-u", "postgres", "--"], uid
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """A throwaway cluster on 127.0.0.1 only (trust auth), with an empty ``studies`` database."""
+    if not (PG_BIN / "initdb").exists():
+        unavailable(f"PostgreSQL 15 is not installed ({PG_BIN}/initdb missing); scripts/test.sh installs it")
+    prefix, uid = as_server_user()
+    base = Path(tempfile.mkdtemp(prefix="pe-pg-"))          # not under pytest's root-only tmp folders
+    if uid is not None:
+        os.chown(base, uid, -1)
+    data, sockets, port = base / "data", base / "sock", free_port()
+
+    def tool(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([*prefix, *args], capture_output=True, text=True, timeout=120, cwd=base)
+
+    sockets.mkdir()
+    if uid is not None:
+        os.chown(sockets, uid, -1)
+    made = tool(str(PG_BIN / "initdb"), "-D", str(data), "--auth=trust", "-U", "postgres", "--no-sync",
+                "-E", "UTF8", "--locale=C")
+    assert made.returncode == 0, made.stderr
+    options = f"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories={sockets} -c fsync=off"
+    started = tool(str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(base / "server.log"), "-w", "-t", "60",
+                   "-o", options, "start")
+    try:
+        assert started.returncode == 0, started.stdout + started.stderr + (base / "server.log").read_text()
+        created = tool(str(PG_BIN / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "studies")
+        assert created.returncode == 0, created.stderr
+        yield f"postgresql+psycopg://postgres:{PASSWORD}@127.0.0.1:{port}/studies"
+    finally:
+        tool(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop")
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def library_folder(tmp_path) -> Path:
+    songs = [{"id": track_id(n), "name": f"Song {n}", "artist": f"Band {n % 4}", "energy": (n % 10) / 10,
+              "danceability": (n % 3) / 3} for n in range(36)]
+    return write_exportify_folder(tmp_path / "export", {"calm": songs[:18], "loud": songs[18:30],
+                                                        "odd": songs[30:], "liked": songs[::5]})
+
+
+def test_two_tune_processes_fill_one_study_on_a_fresh_database(postgres_url, library_folder, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PLAYLIST_ENHANCER_", "PG", "PYTHONPATH"))}
+    env["PLAYLIST_ENHANCER_DATA_DIR"] = str(tmp_path / "user-data")
+    command = [sys.executable, "-m", "pipeline", "tune", "--library", str(library_folder), "--model", "knn",
+               "--strategy", "class_weights", "--trials", "3", "--folds", "2", "--storage", postgres_url,
+               "--study", "shared"]
+    # both start on an empty database, so both race to create Optuna's tables
+    workers = [subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True) for _ in range(2)]
+    outputs = [worker.communicate(timeout=300) for worker in workers]
+    for worker, (stdout, stderr) in zip(workers, outputs):
+        assert worker.returncode == 0, stderr
+        assert PASSWORD not in stdout + stderr and '"storage": "postgresql+psycopg://postgres:***@' in stdout
+
+    study = optuna.load_study(study_name="shared", storage=postgres_url)
+    states = [trial.state for trial in study.trials]
+    assert len(states) == 6
+    assert set(states) <= {optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED}
+    assert study.user_attrs["config"]["model"] == "knn"
+    assert {"n_neighbors", "class_weight_power"} <= set(study.best_params)
