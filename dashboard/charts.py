@@ -170,7 +170,7 @@ def scores_figure(rows: pd.DataFrame) -> go.Figure:
         strategy = group["strategy"].iloc[0]
         figure.add_trace(go.Bar(
             x=[SCORE_LABELS.get(s, s) for s in group["score"]], y=group["value"], name=str(label),
-            text=[f"{v:.2f}" for v in group["value"]], textposition="outside",
+            text=[f"{v:.0%}" for v in group["value"]], textposition="outside",
             marker=dict(color=STRATEGY_COLORS.get(strategy, ACCENT),
                         pattern=dict(shape="/" if strategy == "leaky" else "")),
             hovertemplate="%{x}: %{y:.3f}<extra>" + str(label) + "</extra>"))
@@ -207,11 +207,18 @@ def share_figure(shares: pd.DataFrame, colors: Mapping[str, str]) -> go.Figure:
 
 
 def confusion_figure(labels: Sequence[str], matrix: Sequence[Sequence[float]], title: str) -> go.Figure:
-    """Row-normalised confusion matrix: rows are true playlists, columns predicted ones."""
+    """Row-normalised confusion matrix: rows are true playlists, columns predicted ones (same order).
+
+    With many playlists the column names would overlap, so they are left to the hover text.
+    """
+    many = len(labels) > 12
     figure = go.Figure(go.Heatmap(
-        z=matrix, x=list(labels), y=list(labels), zmin=0, zmax=1,
-        colorscale=[[0, "#11131C"], [0.35, "#2B3A8F"], [1, ACCENT]], colorbar=dict(tickformat=".0%", len=0.8),
+        z=matrix, x=list(labels), y=list(labels), zmin=0, zmax=1, showscale=False, xgap=1, ygap=1,
+        colorscale=[[0, "#151826"], [0.25, "#27326F"], [1, ACCENT]],
         hovertemplate="true %{y}<br>predicted %{x}<br>%{z:.0%} of the row<extra></extra>"))
-    figure.update_yaxes(autorange="reversed", title_text="true playlist", automargin=True)
-    figure.update_xaxes(title_text="predicted playlist", tickangle=-40, automargin=True)
-    return _layout(figure, title, height=max(360, 120 + 22 * len(labels)))
+    figure.update_yaxes(autorange="reversed", title_text="true playlist", automargin=True,
+                        tickfont=dict(size=10 if many else 12))
+    figure.update_xaxes(title_text="predicted playlist, same order" if many else "predicted playlist",
+                        showticklabels=not many, tickangle=-40, automargin=True)
+    return _layout(figure, title, height=max(360, 110 + (16 if many else 28) * len(labels)),
+                   plot_bgcolor="rgba(0,0,0,0)")

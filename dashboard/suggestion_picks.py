@@ -14,8 +14,8 @@ import pandas as pd
 Pick = tuple[bool, bool]
 """(accepted here, sent to the runner-up instead)."""
 
-TABLE_COLUMNS = ["accept", "rank", "track_name", "artists", "score", "runner_up", "runner_up_instead",
-                 "runner_up_score", "similar_tracks", "closest_features", "furthest_features", "track_id"]
+TABLE_COLUMNS = ["accept", "rank", "track_name", "artists", "score", "similar_tracks", "closest_features",
+                 "furthest_features", "runner_up", "runner_up_instead", "runner_up_score", "track_id"]
 CSV_COLUMNS = ["accepted", "track_id", "track_name", "artists", "playlist", "playlist_id", "score", "rank",
                "already_in_playlist", "suggested_for"]
 

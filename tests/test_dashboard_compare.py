@@ -63,6 +63,7 @@ def test_two_strategies_side_by_side_with_words_computed_from_the_numbers():
     text = " ".join(m.value for m in at.markdown)
     weights, oversampling = stored("class_weights"), stored("oversample")
     assert story.verdict_sentence(story.compare(weights, oversampling), "Class weights", "Random oversampling") in text
+    assert story.cost_sentence("Class weights", weights, "Random oversampling", oversampling) in text
     assert story.spread_sentence("Class weights", weights) in text
     assert story.spread_sentence("Random oversampling", oversampling) in text
     accuracy = [m.value for m in at.metric if m.label == "Accuracy"]

@@ -10,7 +10,7 @@ from pipeline.metrics import PlaylistScore, Scores
 
 def result(strategy: str, accuracy: float, macro_f1: float = 0.5, n_items: int = 2000,
            backtest: float | None = 0.6, backtest_n: int = 300,
-           predicted=(0.5, 0.2, 0.1, 0.1, 0.1)) -> EvaluationResult:
+           predicted=(0.5, 0.2, 0.1, 0.1, 0.1), fit_seconds: float = 1.0) -> EvaluationResult:
     true = (0.4, 0.2, 0.2, 0.1, 0.1)
     playlists = [PlaylistScore(f"id{i}", f"P{i}", int(t * 1000), 0.5, 0.5, 0.5, 0.5, t, p)
                  for i, (t, p) in enumerate(zip(true, predicted))]
@@ -20,7 +20,7 @@ def result(strategy: str, accuracy: float, macro_f1: float = 0.5, n_items: int =
         baseline=Scores(0.4, 0.8, 0.1, 0.2, 0.2, 0.6), per_playlist=playlists,
         confusion_labels=[p.playlist_name for p in playlists], confusion=[[1.0] * 5] * 5,
         backtest=Backtest(backtest_n if backtest is not None else 0, backtest, 0.9, 0.5),
-        baseline_backtest=Backtest(backtest_n, 0.3, 0.6, 0.2))
+        baseline_backtest=Backtest(backtest_n, 0.3, 0.6, 0.2), fit_seconds=fit_seconds)
 
 
 def test_noise_shrinks_with_more_tracks():
@@ -90,3 +90,12 @@ def test_chart_rows_carry_every_configuration_and_its_baseline():
     assert (leaky_accuracy["value"], leaky_accuracy["baseline"], leaky_accuracy["strategy"]) == (0.9, 0.4, "leaky")
     shares = story.share_rows(columns[:1])
     assert list(shares["predicted_share"]) == [0.5, 0.2, 0.1, 0.1, 0.1]
+
+
+def test_training_cost_names_the_slower_strategy_only_when_it_clearly_is():
+    quick = result("class_weights", 0.7, fit_seconds=0.4)
+    slow = result("oversample", 0.7, fit_seconds=2.0)
+    assert story.cost_sentence("Class weights", quick, "Random oversampling", slow) == (
+        "**Random oversampling** takes 5.0× as long to train as **Class weights** (2.0 s against 0.4 s per fold).")
+    similar = result("oversample", 0.7, fit_seconds=0.5)
+    assert story.cost_sentence("Class weights", quick, "Random oversampling", similar).startswith("Both train in")

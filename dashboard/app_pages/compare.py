@@ -30,8 +30,9 @@ first = left_pick.selectbox("Left", SIDEBAR_STRATEGIES, index=SIDEBAR_STRATEGIES
                             format_func=STRATEGY_LABELS.get, key="compare_left", persist_state="session")
 second = right_pick.selectbox("Right", SIDEBAR_STRATEGIES, index=SIDEBAR_STRATEGIES.index("oversample"),
                               format_func=STRATEGY_LABELS.get, key="compare_right", persist_state="session")
-show_leak = leak_pick.toggle("Add leaky oversampling (the classic mistake, clearly marked)", key="compare_leaky",
-                             persist_state="session")
+show_leak = leak_pick.toggle("Show the leaky mistake", key="compare_leaky", persist_state="session",
+                             help="Adds leaky oversampling: copies made before the split, as in many tutorials. "
+                                  "Clearly marked, and explained below.")
 
 strategies = list(dict.fromkeys([first, second] + (["leaky"] if show_leak else [])))
 configs = {strategy: replace(base, strategy=strategy) for strategy in strategies}
@@ -63,6 +64,8 @@ with st.container(border=True, key="verdict"):
     if len(honest) == 2:
         st.markdown(story.verdict_sentence(story.compare(results[honest[0]], results[honest[1]]),
                                            labels[honest[0]], labels[honest[1]]))
+        st.markdown(story.cost_sentence(labels[honest[0]], results[honest[0]], labels[honest[1]],
+                                        results[honest[1]]))
     for strategy in honest:
         st.markdown(story.spread_sentence(labels[strategy], results[strategy]))
     if "leaky" in strategies:

@@ -53,8 +53,8 @@ else:
         column_config={
             "accept": st.column_config.CheckboxColumn("Add", help="Add this song to the playlist", width="small"),
             "rank": st.column_config.NumberColumn("#", width="small"),
-            "track_name": st.column_config.TextColumn("Song", width="medium"),
-            "artists": st.column_config.TextColumn("Artists", width="medium"),
+            "track_name": st.column_config.TextColumn("Song"),
+            "artists": st.column_config.TextColumn("Artists"),
             "score": st.column_config.ProgressColumn("Confidence", format="percent", min_value=0.0, max_value=1.0,
                                                      help="The model's probability that the song belongs here"),
             "runner_up": st.column_config.TextColumn("Runner-up", help="The song's best other playlist"),
@@ -62,7 +62,7 @@ else:
                 "Send there", help="Send the song to its runner-up playlist instead", width="small"),
             "runner_up_score": st.column_config.ProgressColumn("Runner-up confidence", format="percent",
                                                                min_value=0.0, max_value=1.0),
-            "similar_tracks": st.column_config.TextColumn("Most similar songs already in it", width="large"),
+            "similar_tracks": st.column_config.TextColumn("Why: most similar songs already in it", width="large"),
             "closest_features": st.column_config.TextColumn("Fits on", help="Features closest to the playlist's"),
             "furthest_features": st.column_config.TextColumn("Differs on", help="Features furthest from it"),
         })
