@@ -41,11 +41,11 @@ def timed(action, repeats: int) -> tuple[float, object]:
     return statistics.median(times), result
 
 
-def fit_predict(library, name: str, repeats: int) -> None:
+def fit_predict(library, name: str, repeats: int, models=MODELS) -> None:
     rows = TrainingRows.from_library(library)
     everything = np.arange(len(rows.labels))
     frame = track_frame(library, rows.track_ids, rows.added_at)
-    for model in MODELS:
+    for model in models:
         config = replace(recommended_config(), model=model, params={})
         fit_seconds, fitted = timed(lambda: fit_rows(config, library, rows, everything), repeats)
         predict_seconds, _ = timed(lambda: fitted.predict_proba(frame), repeats)
@@ -74,13 +74,15 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--jobs", action="store_true")
     parser.add_argument("--no-tidytuesday", action="store_true")
+    parser.add_argument("--tidytuesday-models", nargs="*", default=["logreg", "knn", "nn"], choices=MODELS,
+                        help="XGBoost on 471 playlists grows 471 trees a round: add it if you have the time")
     args = parser.parse_args()
     demo = load_library("demo")
     print("| library | model | size | fit s (median) | predict ms (median) |")
     print("|---|---|---|---|---|")
     fit_predict(demo, "demo", args.repeats)
     if not args.no_tidytuesday:
-        fit_predict(load_library(TIDYTUESDAY), "TidyTuesday", 1)
+        fit_predict(load_library(TIDYTUESDAY), "TidyTuesday", 1, args.tidytuesday_models)
     if args.jobs:
         print("\n| job | model | median |")
         print("|---|---|---|")
