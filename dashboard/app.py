@@ -19,15 +19,26 @@ from dashboard.sidebar import remember, render_sidebar  # noqa: E402
 
 st.set_page_config(page_title="Playlist Enhancer", page_icon=":material/queue_music:", layout="wide")
 
+# Spotify's login sends the browser back to the root URL with ?code=&state=: open the Spotify page then,
+# which finishes the login.
+RETURNING_FROM_SPOTIFY = "code" in st.query_params and "state" in st.query_params
+SPOTIFY = st.Page("app_pages/spotify.py", title="Spotify", icon=":material/cloud_sync:",
+                  default=RETURNING_FROM_SPOTIFY)
+
 PAGES = [
-    st.Page("app_pages/library.py", title="Library", icon=":material/library_music:", default=True),
+    st.Page("app_pages/library.py", title="Library", icon=":material/library_music:",
+            default=not RETURNING_FROM_SPOTIFY),
     st.Page("app_pages/train.py", title="Train & tune", icon=":material/model_training:"),
     st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
     st.Page("app_pages/suggestions.py", title="Suggestions", icon=":material/playlist_add:"),
+    SPOTIFY,
 ]
 page = st.navigation(PAGES, position="top")
 selection = remember(render_sidebar())
 
+if page.url_path == SPOTIFY.url_path:
+    page.run()  # logging in and fetching need no library loaded
+    st.stop()
 if selection.problem:
     st.error(selection.problem, icon=":material/error:")
     st.stop()

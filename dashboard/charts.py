@@ -42,6 +42,11 @@ def playlist_colors(names: Sequence[str]) -> dict[str, str]:
     return colors
 
 
+def _transparent(color: str, alpha: float) -> str:
+    red, green, blue = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
 def _layout(figure: go.Figure, title: str | None = None, height: int = 380, **extra) -> go.Figure:
     # With a title the legend moves inside the top-right corner, so the two never overlap.
     legend = (dict(orientation="v", yanchor="top", y=0.99, xanchor="right", x=0.99, bgcolor="rgba(14,16,24,0.6)")
@@ -79,9 +84,10 @@ def feature_profile_figure(profile: pd.DataFrame, colors: Mapping[str, str]) -> 
     figure = go.Figure()
     for name, row in profile.iterrows():
         values = [float(v) for v in row.to_numpy()]
+        color = colors.get(name, ACCENT)
         figure.add_trace(go.Scatterpolar(
             r=values + values[:1], theta=features + features[:1], name=str(name), fill="toself",
-            opacity=0.75, line=dict(color=colors.get(name, ACCENT), width=2),
+            fillcolor=_transparent(color, 0.12), line=dict(color=color, width=2),
             hovertemplate="%{theta}: %{r:.2f}<extra>" + str(name) + "</extra>"))
     figure.update_polars(radialaxis=dict(range=[0, 1], showticklabels=False), bgcolor="rgba(0,0,0,0)")
     return _layout(figure, "Sound profile: each playlist's median as a percentile of your tracks", height=500,
@@ -116,18 +122,25 @@ def liked_status_figure(filed: int, unsorted: int) -> go.Figure:
 
 # ----- training and tuning -----------------------------------------------------------------------
 def trial_history_figure(trials: pd.DataFrame, objective: str) -> go.Figure:
-    """Each finished trial's ``value`` by ``number``, with the best so far as a step line."""
-    done = trials.dropna(subset=["value"]).sort_values("number")
-    best = done["value"].cummax()
+    """Finished trials' ``value`` by ``number`` with the best so far as a step line; pruned trials
+    (``state`` PRUNED, their value only a first fold's) are drawn apart and never count as best."""
+    trials = trials.dropna(subset=["value"]).sort_values("number")
+    complete = trials[trials["state"] == "COMPLETE"]
+    pruned = trials[trials["state"] == "PRUNED"]
     figure = go.Figure([
-        go.Scatter(x=done["number"], y=done["value"], mode="markers", name="trial",
-                   marker=dict(color=MUTED, size=8), hovertemplate="trial %{x}: %{y:.3f}<extra></extra>"),
-        go.Scatter(x=done["number"], y=best, mode="lines", name="best so far", line_shape="hv",
-                   line=dict(color=ACCENT, width=3), hovertemplate="best after %{x}: %{y:.3f}<extra></extra>"),
+        go.Scatter(x=complete["number"], y=complete["value"], mode="markers", name="trial",
+                   marker=dict(color=MUTED, size=9), hovertemplate="trial %{x}: %{y:.3f}<extra></extra>"),
+        go.Scatter(x=pruned["number"], y=pruned["value"], mode="markers", name="pruned after a fold",
+                   marker=dict(color=MUTED, size=8, symbol="x-thin-open", line=dict(width=2)),
+                   hovertemplate="trial %{x} pruned at %{y:.3f}<extra></extra>"),
+        go.Scatter(x=complete["number"], y=complete["value"].cummax(), mode="lines", name="best so far",
+                   line_shape="hv", line=dict(color=ACCENT, width=3),
+                   hovertemplate="best after %{x}: %{y:.3f}<extra></extra>"),
     ])
     figure.update_xaxes(title_text="trial")
     figure.update_yaxes(title_text=SCORE_LABELS.get(objective, objective))
-    return _layout(figure, "Trial history", height=340)
+    return _layout(figure, "Trial history", height=360,
+                   legend=dict(orientation="h", x=0, y=-0.25, yanchor="top"))
 
 
 def importances_figure(importances: Mapping[str, float]) -> go.Figure:
@@ -218,7 +231,6 @@ def confusion_figure(labels: Sequence[str], matrix: Sequence[Sequence[float]], t
         hovertemplate="true %{y}<br>predicted %{x}<br>%{z:.0%} of the row<extra></extra>"))
     figure.update_yaxes(autorange="reversed", title_text="true playlist", automargin=True,
                         tickfont=dict(size=10 if many else 12))
-    figure.update_xaxes(title_text="predicted playlist, same order" if many else "predicted playlist",
-                        showticklabels=not many, tickangle=-40, automargin=True)
+    figure.update_xaxes(title_text="predicted playlist", showticklabels=not many, tickangle=-40, automargin=True)
     return _layout(figure, title, height=max(360, 110 + (16 if many else 28) * len(labels)),
                    plot_bgcolor="rgba(0,0,0,0)")

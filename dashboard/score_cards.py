@@ -7,11 +7,12 @@ from typing import Sequence
 from dashboard import story
 from dashboard.charts import SCORE_LABELS
 
-BACKTEST_LABEL = "Backtest (liked songs)"
+BACKTEST_LABEL = "Backtest"
 
 
-def score_cards(result, columns: Sequence, border: bool = False) -> None:
-    """One `st.metric` per headline score, laid out over ``columns`` in turn."""
+def score_cards(result, columns: Sequence, border: bool = False, describe_baseline: bool = True) -> None:
+    """One `st.metric` per headline score, laid out over ``columns`` in turn; the delta is the gain
+    over the baseline (named beside it when ``describe_baseline``, else in the help)."""
     for index, (score, value) in enumerate(story.headline_values(result).items()):
         if score == "backtest":
             label, baseline = BACKTEST_LABEL, result.baseline_backtest.accuracy or 0.0
@@ -22,4 +23,13 @@ def score_cards(result, columns: Sequence, border: bool = False) -> None:
             help_text = f"Baseline (always the largest playlist): {baseline:.1%}."
         columns[index % len(columns)].metric(
             label, f"{value:.1%}", delta=f"{(value - baseline) * 100:+.1f} pts",
-            delta_description=f"vs {baseline:.0%} baseline", help=help_text, border=border)
+            delta_description=f"vs {baseline:.0%} baseline" if describe_baseline else None, help=help_text,
+            border=border)
+
+
+def baselines(result) -> str:
+    """The baseline of every headline score, as one short line."""
+    parts = [f"{SCORE_LABELS[score]} {getattr(result.baseline, score):.0%}" for score in story.HEADLINE_SCORES]
+    if result.backtest.n and result.baseline_backtest.accuracy is not None:
+        parts.append(f"backtest {result.baseline_backtest.accuracy:.0%}")
+    return ", ".join(parts)

@@ -20,7 +20,7 @@ from pipeline.config import (ARTIST_ENCODINGS, MODEL_LABELS, MODELS, SCALERS, ST
                              Encoding, RunConfig)
 from pipeline.errors import UserError
 from pipeline.library import Library
-from pipeline.sources import read_source
+from pipeline.sources import DEMO, read_source
 
 SOURCES = {"demo": "Demo library", "upload": "Upload an Exportify export", "path": "A path on this server",
            "spotify": "My Spotify account (coming soon)"}
@@ -70,7 +70,7 @@ def _library_widgets() -> tuple[Library | None, str, str | None, str | None]:
                       label_visibility="collapsed")
     try:
         if source == "demo":
-            return load_source("demo", ""), "demo", None, None
+            return load_demo(), "demo", None, None
         if source == "upload":
             files = st.file_uploader("Exportify .zip or playlist CSVs", type=list(UPLOAD_TYPES),
                                      accept_multiple_files=True, key="upload",
@@ -93,9 +93,9 @@ def _library_widgets() -> tuple[Library | None, str, str | None, str | None]:
         return None, "", str(error), None
 
 
-@st.cache_data(show_spinner="Reading the library…", max_entries=4)
-def load_source(kind: str, value: str) -> Library:
-    return read_source(kind if kind == "demo" else value)
+@st.cache_data(show_spinner="Making the demo library…", max_entries=1)
+def load_demo() -> Library:
+    return read_source(DEMO)
 
 
 @st.cache_data(show_spinner="Reading the library…", max_entries=4)
@@ -156,15 +156,20 @@ def _config_widgets(fingerprint: str | None) -> tuple[RunConfig, int]:
                             help="How the model copes with a few playlists holding most of the tracks.")
     seed = int(st.number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, step=1, key="seed",
                                bind=BOUND, help="Every random step (splits, sampling, model) uses it."))
+    default = Encoding()
     with st.expander("Encoding"):
         encoding = Encoding(
-            scaler=st.selectbox("Scaler", SCALERS, index=SCALERS.index("standard"), format_func=SCALER_LABELS.get,
-                                key="scaler", bind=BOUND),
-            artist=st.selectbox("Artists", ARTIST_ENCODINGS, format_func=ARTIST_LABELS.get, key="artist",
-                                bind=BOUND),
-            year=st.toggle("Release year", value=True, key="year", bind=BOUND),
-            genres=st.toggle("Genres", value=True, key="genres", bind=BOUND,
-                             help="Artist genres, where the export has them."))
+            scaler=st.selectbox("Scaler", SCALERS, index=SCALERS.index(default.scaler),
+                                format_func=SCALER_LABELS.get, key="scaler", bind=BOUND),
+            artist=st.selectbox("Artists", ARTIST_ENCODINGS, index=ARTIST_ENCODINGS.index(default.artist),
+                                format_func=ARTIST_LABELS.get, key="artist", bind=BOUND,
+                                help="One-hot: a column per artist. Hashed: artists share a fixed number of "
+                                     "columns, which keeps big libraries fast."),
+            year=st.toggle("Release year", value=default.year, key="year", bind=BOUND),
+            genres=st.toggle("Genres", value=default.genres, key="genres", bind=BOUND,
+                             help="Artist genres, where the export has them."),
+            album=st.toggle("Album", value=default.album, key="album", bind=BOUND,
+                            help="Songs from one album often share a playlist."))
     with st.expander("Evaluation"):
         folds = int(st.number_input("Cross-validation folds", min_value=2, max_value=10, value=5, key="folds",
                                     bind=BOUND))

@@ -7,6 +7,7 @@ result to disk. `show_progress` draws running jobs and reruns the page when they
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
@@ -19,6 +20,8 @@ from dashboard.jobs import Job, JobBoard
 from dashboard.sidebar import Selection
 from pipeline.config import RunConfig
 from pipeline.errors import UserError
+
+LOG = logging.getLogger(__name__)
 
 
 @st.cache_resource
@@ -33,12 +36,19 @@ def _read_document(path: str, stamp: float) -> dict | None:
     return results_store.read_json(Path(path))
 
 
-def _stored(path: Path) -> dict | None:
+def _stored(path: Path, parse):
+    """``parse(document)`` of the file at ``path``; None when it is missing or from an older format
+    (then it is simply computed again)."""
     try:
         stamp = path.stat().st_mtime_ns
     except OSError:
         return None
-    return _read_document(str(path), stamp)
+    document = _read_document(str(path), stamp)
+    try:
+        return None if document is None else parse(document)
+    except (TypeError, KeyError, ValueError) as error:
+        LOG.warning("ignoring %s, stored in an older format (%s)", path, error)
+        return None
 
 
 # ----- evaluation ----------------------------------------------------------------------------
@@ -48,11 +58,9 @@ def evaluation_key(selection: Selection, config: RunConfig) -> str:
 
 def stored_evaluation(selection: Selection, config: RunConfig):
     """The stored `EvaluationResult` for ``config`` on this library, or None."""
-    document = _stored(results_store.evaluation_path(selection.fingerprint, config, selection.folds))
-    if document is None:
-        return None
     from pipeline.evaluation import EvaluationResult
-    return EvaluationResult.from_dict(document)
+    return _stored(results_store.evaluation_path(selection.fingerprint, config, selection.folds),
+                   EvaluationResult.from_dict)
 
 
 def start_evaluation(selection: Selection, config: RunConfig) -> Job:
@@ -68,11 +76,9 @@ def tuning_key(selection: Selection, config: RunConfig, objective: str) -> str:
 
 def stored_tuning(selection: Selection, config: RunConfig, objective: str):
     """The last stored `TuningResult` of this configuration's study, or None."""
-    document = _stored(results_store.tuning_path(selection.fingerprint, config, objective))
-    if document is None:
-        return None
     from pipeline.tuning import TuningResult
-    return TuningResult(**document)
+    return _stored(results_store.tuning_path(selection.fingerprint, config, objective),
+                   lambda document: TuningResult(**document))
 
 
 def start_tuning(selection: Selection, config: RunConfig, objective: str, trials: int) -> Job:
@@ -95,8 +101,15 @@ def suggestions_key(selection: Selection, config: RunConfig) -> str:
 
 def stored_suggestions(selection: Selection, config: RunConfig) -> pd.DataFrame | None:
     """The stored suggestions frame (`pipeline.suggest.COLUMNS`), or None."""
-    document = _stored(results_store.suggestions_path(selection.fingerprint, config))
-    return None if document is None else pd.DataFrame(document["rows"], columns=document["columns"])
+    from pipeline.suggest import COLUMNS
+
+    def parse(document: dict) -> pd.DataFrame:
+        frame = pd.DataFrame(document["rows"], columns=document["columns"])
+        if missing := set(COLUMNS) - set(frame.columns):
+            raise KeyError(f"no {sorted(missing)}")
+        return frame
+
+    return _stored(results_store.suggestions_path(selection.fingerprint, config), parse)
 
 
 def start_suggestions(selection: Selection, config: RunConfig) -> Job:

@@ -95,12 +95,13 @@ def test_confusion_heatmap_keeps_the_order_and_a_fixed_zero_to_one_scale():
     assert figure.layout.yaxis.autorange == "reversed"
 
 
-def test_trial_history_draws_the_best_so_far_as_a_rising_step():
-    trials = pd.DataFrame({"number": [0, 1, 2, 3], "value": [0.5, 0.4, None, 0.7], "state": ["COMPLETE"] * 3 + ["X"]})
+def test_trial_history_draws_the_best_so_far_as_a_rising_step_and_keeps_pruned_trials_apart():
+    trials = pd.DataFrame({"number": [0, 1, 2, 3, 4], "value": [0.5, 0.4, None, 0.7, 0.9],
+                           "state": ["COMPLETE", "COMPLETE", "FAIL", "COMPLETE", "PRUNED"]})
     figure = charts.trial_history_figure(trials, "macro_f1")
-    points, best = figure.data
-    assert list(points.x) == [0, 1, 3]
-    assert list(best.y) == [0.5, 0.5, 0.7]
+    points, pruned, best = figure.data
+    assert list(points.x) == [0, 1, 3] and list(pruned.x) == [4]
+    assert list(best.y) == [0.5, 0.5, 0.7], "a pruned trial's first-fold score is never the best"
     assert figure.layout.yaxis.title.text == "Macro-F1"
 
 

@@ -69,7 +69,7 @@ def test_two_strategies_side_by_side_with_words_computed_from_the_numbers():
     accuracy = [m.value for m in at.metric if m.label == "Accuracy"]
     assert accuracy == [f"{weights.metrics.accuracy:.1%}", f"{oversampling.metrics.accuracy:.1%}"]
     labels = [m.label for m in at.metric]
-    assert labels.count("Accuracy") == 2 and labels.count("Backtest (liked songs)") == 2
+    assert labels.count("Accuracy") == 2 and labels.count("Backtest") == 2
     baseline = f"vs {weights.baseline.accuracy:.0%} baseline"
     assert [m.proto.delta_description for m in at.metric if m.label == "Accuracy"] == [baseline, baseline]
 
@@ -96,12 +96,16 @@ def test_the_leaky_column_is_marked_explained_and_put_in_perspective(evaluated):
     at.toggle(key="compare_leaky").set_value(True).run()
     assert any("Why the leaky column" in w.value for w in at.warning)
     scores = chart(at, "compare_scores")["data"]
-    leaky = next(t for t in scores if t["name"] == "Leaky oversampling (demo only)")
+    leaky = next(t for t in scores if t["name"] == "Leaky oversampling")
     assert leaky["marker"]["pattern"]["shape"] == "/"
     assert leaky["marker"]["color"] == charts.STRATEGY_COLORS["leaky"]
     text = " ".join(m.value for m in at.markdown)
     assert ":red[**Leaky:**] " + story.leak_sentence(stored("leaky"), stored("oversample"),
                                                      "Random oversampling") in text
+    badges = [m.value for m in at.markdown if "-badge[" in m.value]
+    red = [b for b in badges if b.startswith(":red-badge[")]
+    assert len(red) == 1 and "inflated" in red[0]
+    assert sum("honest" in b for b in badges) == 2
     assert "confusion_leaky" in [c.key for c in at.get("plotly_chart")]
     shares = [t["name"] for t in chart(at, "compare_shares")["data"]]
     assert not any("Leaky" in name for name in shares), "leaky shares are of copied rows: not comparable"

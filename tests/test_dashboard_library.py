@@ -102,3 +102,13 @@ def test_spotify_is_announced_as_coming_and_nothing_breaks(app):
     app.sidebar.radio(key="source").set_value("spotify").run()
     assert not app.exception
     assert "coming soon" in app.info[0].value
+
+
+def test_the_playlist_table_appears_only_once_opened(app):
+    assert not app.dataframe
+    app.session_state["library_table"] = True
+    app.run()
+    table = app.dataframe[0].value
+    demo = demo_library()
+    assert list(table["playlist_name"]) == playlist_order(demo)
+    assert abs(table["share"].sum() - 1) < 1e-9

@@ -47,7 +47,8 @@ if work.running_jobs(keys):
 if missing:
     names = ", ".join(STRATEGY_LABELS[s] for s in missing)
     st.info(f"Not evaluated yet on this library: {names}. Each evaluation trains the model once per fold "
-            "and once more for the backtest; logistic regression takes a minute or so.", icon=":material/info:")
+            "and once more for the backtest; it runs in the background and is stored, so you can look at "
+            "other pages meanwhile.", icon=":material/info:")
     if st.button(f"Evaluate {len(missing)} configuration{'s' if len(missing) > 1 else ''}", type="primary",
                  key="compare_run", icon=":material/play_arrow:"):
         for strategy in missing:
@@ -55,7 +56,8 @@ if missing:
         st.rerun()
     st.stop()
 
-labels = {strategy: STRATEGY_LABELS[strategy] for strategy in strategies}
+labels = {strategy: "Leaky oversampling" if strategy == "leaky" else STRATEGY_LABELS[strategy]
+          for strategy in strategies}
 honest = [s for s in strategies if s != "leaky"]
 columns = [(labels[s], results[s]) for s in strategies]
 
@@ -85,12 +87,14 @@ st.caption("Bars: each playlist's share of the tracks. Lines: its share of the p
 
 def draw_column(strategy: str, result) -> None:
     if strategy == "leaky":
-        st.markdown(f"### :red[{labels[strategy]}]")
-        st.badge("inflated: copies of songs on both sides of the split", icon=":material/warning:", color="red")
+        st.markdown(f"#### :red[{labels[strategy]}]")
+        st.badge("inflated", icon=":material/warning:", color="red",
+                 help="Copies of songs were made before the split, so they sit on both sides of it.")
     else:
-        st.markdown(f"### {labels[strategy]}")
-        st.badge("honest: resampling inside training folds only", icon=":material/verified:", color="blue")
-    score_cards(result, st.columns(2))
+        st.markdown(f"#### {labels[strategy]}")
+        st.badge("honest", icon=":material/verified:", color="blue",
+                 help="Folds split by track; any resampling happens inside the training fold only.")
+    score_cards(result, st.columns(2), describe_baseline=len(strategies) == 2)
     st.plotly_chart(charts.confusion_figure(result.confusion_labels, result.confusion, "Confusion (row-normalised)"),
                     key=f"confusion_{strategy}")
 

@@ -58,8 +58,10 @@ if shown and library.has_features():
     points = scatter_points(library, shown, [x, y])
     st.plotly_chart(charts.feature_scatter_figure(points, x, y, selection.colors), key="scatter_chart")
 
-with st.expander("All playlists as a table"):
-    st.dataframe(sizes[["playlist_name", "size", "share"]], hide_index=True, key="playlist_table",
-                 column_config={"playlist_name": "Playlist", "size": "Tracks",
-                                "share": st.column_config.ProgressColumn("Share of rows", format="percent",
-                                                                         min_value=0.0, max_value=1.0)})
+# The table renders only once opened: its grid is heavy for a browser to load on first paint.
+table = st.expander("All playlists as a table", key="library_table", on_change="rerun")
+if table.open:
+    table.dataframe(sizes[["playlist_name", "size", "share"]], hide_index=True, key="playlist_table",
+                    column_config={"playlist_name": "Playlist", "size": "Tracks",
+                                   "share": st.column_config.ProgressColumn("Share of rows", format="percent",
+                                                                            min_value=0.0, max_value=1.0)})

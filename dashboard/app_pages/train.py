@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, story, work
-from dashboard.score_cards import score_cards
+from dashboard.score_cards import baselines, score_cards
 from dashboard.sidebar import current_selection
 from pipeline.config import MODEL_LABELS
 from pipeline.tuning import OBJECTIVES
@@ -30,14 +30,16 @@ elif result is None:
         work.start_evaluation(selection, config)
         st.rerun()
 else:
-    score_cards(result, st.columns(len(story.headline_values(result))), border=True)
-    st.caption(f"{result.n_items:,} tracks scored once each · median fit {result.fit_seconds:.1f} s per fold · "
-               f"backtest on {result.backtest.n:,} liked songs already in playlists")
+    score_cards(result, st.columns(len(story.headline_values(result))), border=True, describe_baseline=False)
+    st.caption(f"Green: points above the baseline that always answers with the largest playlist ({baselines(result)})."
+               f" {result.n_items:,} tracks scored once each · median fit {result.fit_seconds:.1f} s per fold · "
+               f"backtest on {result.backtest.n:,} liked songs already in playlists.")
     if result.history:
         st.plotly_chart(charts.training_curve_figure(result.history), key="train_curve")
-    with st.expander("Per playlist"):
+    per_playlist = st.expander("Per playlist", key="train_per_playlist_open", on_change="rerun")
+    if per_playlist.open:
         table = pd.DataFrame([vars(p) for p in result.per_playlist]).drop(columns=["playlist_id"])
-        st.dataframe(table, hide_index=True, key="train_per_playlist", column_config={
+        per_playlist.dataframe(table, hide_index=True, key="train_per_playlist", column_config={
             "playlist_name": "Playlist", "size": "Tracks",
             **{c: st.column_config.NumberColumn(c.replace("_", " ").capitalize(), format="percent")
                for c in ("precision", "recall", "f1", "ap", "true_share", "predicted_share")}})

@@ -1,0 +1,152 @@
+"""Spotify: log in, fetch your library for the sidebar, and add accepted suggestions to a playlist."""
+
+import streamlit as st
+from streamlit.errors import StreamlitSecretNotFoundError
+
+from dashboard.spotify_panel import (configured_settings, fetch_and_save, is_logged_in, login_link, plan_summary,
+                                     plan_table, spotify_client, uploaded_suggestions)
+from pipeline.errors import UserError
+from pipeline.export import apply_export, plan_export
+from pipeline.spotify_auth import READ_SCOPES, WRITE_SCOPES, SpotifyNotConfigured, finish_login
+
+README_SECTION = "README.md#use-your-own-spotify-library"
+PLAN, RESULT, CONFIRM = "spotify_export_plan", "spotify_export_result", "spotify_confirm"
+
+
+def secrets_section() -> dict | None:
+    """``[spotify]`` from st.secrets; None (read the files directly) when Streamlit has no secrets."""
+    try:
+        return dict(st.secrets.get("spotify", {}))
+    except (StreamlitSecretNotFoundError, FileNotFoundError):
+        return None
+
+
+def progress_reporter(bar, share: tuple[float, float]):
+    start, width = share
+    return lambda fraction, message: bar.progress(min(1.0, start + width * fraction), text=message)
+
+
+st.title("Spotify")
+try:
+    settings = configured_settings(secrets_section())
+except SpotifyNotConfigured:
+    st.info("**Spotify is not set up yet.** To use your own library:\n\n"
+            "1. Create an app at https://developer.spotify.com/dashboard (tick *Web API*).\n"
+            "2. Add the redirect URI `http://127.0.0.1:8501/` exactly.\n"
+            "3. Put its client ID in `.streamlit/secrets.toml` under `[spotify]` as `client_id = \"...\"` "
+            "and restart the dashboard.\n\n"
+            f"Details: the section *Use your own Spotify library* in the project's README (`{README_SECTION}`).",
+            icon=":material/info:")
+    st.stop()
+except UserError as error:
+    st.error(str(error), icon=":material/error:")
+    st.stop()
+
+# Spotify sends the browser back to the redirect URI with ?code=...&state=...
+params = st.query_params
+if "code" in params and "state" in params:
+    try:
+        finish_login(settings, params["code"], params["state"], st.session_state)
+    except UserError as error:
+        st.error(str(error), icon=":material/error:")
+    finally:
+        st.query_params.clear()
+
+# ----- login ---------------------------------------------------------------------------------
+st.subheader("Connection")
+if is_logged_in(settings, st.session_state, READ_SCOPES):
+    how = "with the access token from SPOTIFY_ACCESS_TOKEN" if settings.access_token else "in this session"
+    st.success(f"Connected to Spotify {how}.", icon=":material/check_circle:")
+    logged_in = True
+else:
+    st.write("Log in to let Playlist Enhancer read your playlists and liked songs.")
+    try:
+        st.link_button("Log in to Spotify", login_link(settings, st.session_state, READ_SCOPES),
+                       icon=":material/login:")
+    except UserError as error:
+        st.error(str(error), icon=":material/error:")
+    logged_in = False
+
+# ----- fetching --------------------------------------------------------------------------------
+st.subheader("Fetch your library")
+st.caption("Your own and collaborative playlists, your liked songs and their audio features. Pages already "
+           "fetched are kept, so an interrupted fetch resumes.")
+if st.button("Fetch my library", key="spotify_fetch", type="primary", disabled=not logged_in,
+             icon=":material/cloud_download:"):
+    bar = st.progress(0.0, text="Connecting to Spotify")
+    try:
+        library, folder = fetch_and_save(spotify_client(settings, st.session_state, READ_SCOPES), settings,
+                                         progress_reporter(bar, (0.0, 0.8)), progress_reporter(bar, (0.8, 0.2)))
+    except UserError as error:
+        bar.empty()
+        st.error(str(error), icon=":material/error:")
+    else:
+        bar.empty()
+        st.success(f"Saved {len(library.playlists())} playlists and {len(library.liked)} liked songs: choose "
+                   f"'A path on this machine' in the sidebar and enter {folder}", icon=":material/check_circle:")
+        st.code(str(folder), language=None)
+        for warning in library.warnings:
+            st.warning(warning.message, icon=":material/warning:")
+
+# ----- exporting -------------------------------------------------------------------------------
+st.subheader("Add accepted suggestions to a playlist")
+upload = st.file_uploader("Suggestions CSV (the Suggestions page's download, or any suggestions CSV)",
+                          type=["csv"], key="spotify_suggestions")
+target = st.text_input("Playlist (name, id or link)", key="spotify_target")
+create = st.checkbox("Create the playlist if I have none of that name", key="spotify_create")
+inputs = (upload.name if upload else None, upload.size if upload else None, target.strip(), create)
+
+if st.button("Preview", key="spotify_preview", disabled=not (upload and target.strip() and logged_in),
+             icon=":material/preview:"):
+    st.session_state.pop(PLAN, None)
+    st.session_state.pop(RESULT, None)
+    st.session_state.pop(CONFIRM, None)
+    try:
+        suggestions = uploaded_suggestions(upload.name, upload.getvalue(), target.strip())
+        plan = plan_export(spotify_client(settings, st.session_state, READ_SCOPES), suggestions, target.strip(),
+                           create=create)
+    except UserError as error:
+        st.error(str(error), icon=":material/error:")
+    else:
+        st.session_state[PLAN] = (inputs, plan)
+
+stored = st.session_state.get(PLAN)
+if stored and stored[0] == inputs:
+    plan = stored[1]
+    st.markdown(f"**{plan_summary(plan)}**")
+    st.dataframe(plan_table(plan), hide_index=True, width="stretch")
+    if not plan.to_add:
+        st.info("Nothing to add: every one of these songs is already in the playlist.", icon=":material/info:")
+    elif not is_logged_in(settings, st.session_state, WRITE_SCOPES):
+        st.write("Playlist Enhancer needs your permission to change playlists.")
+        try:
+            st.link_button("Log in to Spotify with permission to change playlists",
+                           login_link(settings, st.session_state, WRITE_SCOPES), icon=":material/login:")
+        except UserError as error:
+            st.error(str(error), icon=":material/error:")
+    else:
+        confirmed = st.checkbox(f"I want to add these {len(plan.to_add)} songs to {plan.playlist_name}", key=CONFIRM)
+        if st.button("Add to Spotify", key="spotify_apply", type="primary", disabled=not confirmed,
+                     icon=":material/playlist_add:"):
+            bar = st.progress(0.0, text="Adding songs")
+            try:
+                result = apply_export(spotify_client(settings, st.session_state, WRITE_SCOPES), plan,
+                                      progress=progress_reporter(bar, (0.0, 1.0)))
+            except UserError as error:
+                st.error(str(error), icon=":material/error:")
+            else:
+                st.session_state[RESULT] = (plan, result)
+                del st.session_state[PLAN]
+            bar.empty()
+
+done = st.session_state.get(RESULT)
+if done:
+    plan, result = done
+    names = {s.track_id: s for s in plan.to_add}
+    created = " (created it)" if result.created else ""
+    st.success(f"Added {len(result.added)} song(s) to '{result.playlist_name}'{created}.",
+               icon=":material/check_circle:")
+    st.dataframe([{"song": names[t].track_name if t in names else "", "artists": names[t].artists if t in names
+                   else "", "track_id": t} for t in result.added], hide_index=True, width="stretch")
+    st.caption("Spotify snapshot id(s) after each batch:")
+    st.code("\n".join(result.snapshot_ids) or "(none: nothing was added)", language=None)

@@ -1,0 +1,100 @@
+"""What the Spotify page does, without the widgets: settings, login links, fetching and exporting."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Callable, Mapping, MutableMapping
+
+import pandas as pd
+
+from pipeline.errors import UserError
+from pipeline.export import ExportPlan, Suggestion, read_suggestions, select_suggestions
+from pipeline.library import Library
+from pipeline.paths import data_dir
+from pipeline.sources.features import FeatureCache, add_audio_features, default_providers
+from pipeline.sources.native import save_library
+from pipeline.sources.spotify import default_page_cache, fetch_spotify_library
+from pipeline.spotify_auth import SessionTokenCache, SpotifyNotConfigured, has_login, start_login
+from pipeline.spotify_client import ResilientSpotify, connect
+from pipeline.spotify_settings import SpotifySettings, load_settings
+
+LIBRARY_FOLDER = "spotify-library"
+LOGIN_LINK_SECONDS = 10 * 60
+"""A login link is reused for this long; `start_login` forgets its state after 15 minutes."""
+Progress = Callable[[float, str], None]
+
+
+def configured_settings(secrets: Mapping[str, Any] | None) -> SpotifySettings:
+    """Settings from the environment over ``secrets``; raises `SpotifyNotConfigured` without a client id or token."""
+    settings = load_settings(secrets)
+    if not settings.client_id and not settings.access_token:
+        raise SpotifyNotConfigured()
+    return settings
+
+
+def is_logged_in(settings: SpotifySettings, session: MutableMapping[str, Any], scopes: tuple[str, ...]) -> bool:
+    """A ready access token counts as logged in (its scopes are Spotify's business); else the session's login."""
+    return bool(settings.access_token) or has_login(SessionTokenCache(session), scopes)
+
+
+def login_link(settings: SpotifySettings, session: MutableMapping[str, Any], scopes: tuple[str, ...]) -> str:
+    """The authorisation URL for ``scopes``, kept a while so every rerun does not start another login."""
+    key = "spotify_login_link:" + " ".join(scopes)
+    url, created = session.get(key, ("", 0.0))
+    if not url or time.time() - created > LOGIN_LINK_SECONDS:
+        url = start_login(settings, scopes)
+        session[key] = (url, time.time())
+    return url
+
+
+def spotify_client(settings: SpotifySettings, session: MutableMapping[str, Any],
+                   scopes: tuple[str, ...]) -> ResilientSpotify:
+    return connect(settings, scopes, cache=SessionTokenCache(session))
+
+
+def library_folder() -> Path:
+    return data_dir() / LIBRARY_FOLDER
+
+
+def fetch_and_save(client, settings: SpotifySettings, fetch_progress: Progress,
+                   features_progress: Progress) -> tuple[Library, Path]:
+    """Read the user's library, add audio features and save it where the sidebar can load it."""
+    library = fetch_spotify_library(client, default_page_cache(), progress=fetch_progress)
+    library = add_audio_features(library, default_providers(settings, client), FeatureCache.default(),
+                                 progress=features_progress)
+    folder = library_folder()
+    save_library(library, folder)
+    return library, folder
+
+
+def uploaded_suggestions(name: str, content: bytes, playlist: str) -> list[Suggestion]:
+    """The rows of an uploaded suggestions CSV to export to ``playlist``; errors name the uploaded file."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(name).name
+        path.write_bytes(content)
+        try:
+            frame = read_suggestions(path)
+        except UserError as error:
+            raise UserError(str(error).replace(str(path), name)) from None
+    suggestions = select_suggestions(frame, playlist, file=name)
+    if not suggestions:
+        raise UserError(f"{name}: no accepted suggestions for playlist '{playlist}' to export")
+    return suggestions
+
+
+def plan_table(plan: ExportPlan) -> pd.DataFrame:
+    """One row per suggested song and what the export does with it."""
+    rows = [{"song": s.track_name, "artists": s.artists, "track_id": s.track_id, "action": "add"}
+            for s in plan.to_add]
+    rows += [{"song": s.track_name, "artists": s.artists, "track_id": s.track_id, "action": "already there"}
+             for s in plan.already_there]
+    return pd.DataFrame(rows, columns=["song", "artists", "track_id", "action"])
+
+
+def plan_summary(plan: ExportPlan) -> str:
+    target = f"a new private playlist '{plan.playlist_name}'" if plan.creates_playlist \
+        else f"'{plan.playlist_name}'"
+    return (f"{len(plan.to_add)} song(s) to add to {target}; {len(plan.already_there)} already there"
+            + ("; the playlist will be created" if plan.creates_playlist else ""))

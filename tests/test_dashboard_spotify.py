@@ -1,0 +1,253 @@
+"""The Spotify page (Streamlit AppTest) against the loopback Spotify and ReccoBeats fakes."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pandas as pd
+import pytest
+import requests
+from streamlit.testing.v1 import AppTest
+
+from pipeline.csv_export import to_csv_bytes
+from pipeline.sources import load_library
+from tests.fakes.fixtures import account, private_data_dir, reccobeats, spotify, unknown_to_reccobeats  # noqa: F401
+from tests.fakes.spotify_api import WRITE_SCOPE
+
+PAGE = str(Path(__file__).resolve().parents[1] / "dashboard" / "app_pages" / "spotify.py")
+ADD = r"/v1/playlists/[^/]+/items"
+SPOTIFY_ENV = ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "SPOTIFY_REDIRECT_URI", "SPOTIFY_ACCESS_TOKEN",
+               "PLAYLIST_ENHANCER_SPOTIFY_API_URL", "PLAYLIST_ENHANCER_SPOTIFY_ACCOUNTS_URL",
+               "PLAYLIST_ENHANCER_RECCOBEATS_URL")
+
+
+def open_page() -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.secrets = {"spotify": {}}  # never the developer's own secrets.toml
+    return at.run()
+
+
+@pytest.fixture
+def wired(monkeypatch, spotify, reccobeats):
+    """Environment pointing the page at the fakes, with a ready token allowed to change playlists."""
+    for name in SPOTIFY_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PLAYLIST_ENHANCER_SPOTIFY_API_URL", spotify.api_url)
+    monkeypatch.setenv("PLAYLIST_ENHANCER_SPOTIFY_ACCOUNTS_URL", spotify.url)
+    monkeypatch.setenv("PLAYLIST_ENHANCER_RECCOBEATS_URL", reccobeats.api_url)
+    monkeypatch.setenv("PLAYLIST_ENHANCER_RETRIES", "1")
+    monkeypatch.setenv("PLAYLIST_ENHANCER_BACKOFF", "0.01")
+    monkeypatch.setenv("PLAYLIST_ENHANCER_MAX_RETRY_AFTER", "1")
+    monkeypatch.setenv("SPOTIFY_ACCESS_TOKEN", spotify.grant(WRITE_SCOPE)["access_token"])
+    return spotify
+
+
+@pytest.fixture
+def road_trip(account):
+    return next(p for p in account.playlists if p.name == "Road Trip")
+
+
+@pytest.fixture
+def suggestions_csv(account, road_trip) -> tuple[bytes, list[str], list[str]]:
+    """A Suggestions-page download for Road Trip: (csv, 6 new track ids, 2 it already holds)."""
+    holds = [t for _, t in road_trip.items if t.kind == "track" and t.playable][:2]
+    new = [t for t in account.tracks().values() if t.playable and t.id not in set(road_trip.track_ids())][:6]
+    picked = holds + new
+    frame = pd.DataFrame({"track_id": [t.id for t in picked], "track_name": [t.name for t in picked],
+                          "artists": [", ".join(n for _, n in t.artists) for t in picked],
+                          "playlist": "Road Trip", "rank": range(1, len(picked) + 1), "accepted": True})
+    return to_csv_bytes(frame), [t.id for t in new], [t.id for t in holds]
+
+
+def texts(elements) -> str:
+    return "\n".join(e.value for e in elements)
+
+
+def preview(at: AppTest, csv: bytes, playlist: str = "Road Trip", create: bool = False) -> AppTest:
+    at.file_uploader(key="spotify_suggestions").set_value(("accepted_suggestions.csv", csv, "text/csv"))
+    at.text_input(key="spotify_target").set_value(playlist)
+    at.checkbox(key="spotify_create").set_value(create).run()
+    return at.button(key="spotify_preview").click().run()
+
+
+def confirm_and_add(at: AppTest) -> AppTest:
+    at.checkbox(key="spotify_confirm").check().run()
+    return at.button(key="spotify_apply").click().run()
+
+
+def test_without_spotify_settings_the_page_explains_the_setup(monkeypatch):
+    for name in SPOTIFY_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+    at = open_page()
+
+    assert not at.exception and not at.error
+    message = texts(at.info)
+    assert "Spotify is not set up" in message and "http://127.0.0.1:8501/" in message
+    assert "secrets.toml" in message and "Use your own Spotify library" in message
+    assert not at.button, "nothing to fetch or export without Spotify"
+
+
+def test_with_a_client_id_but_no_login_the_page_offers_a_login_link(monkeypatch, wired):
+    monkeypatch.delenv("SPOTIFY_ACCESS_TOKEN")
+    monkeypatch.setenv("SPOTIFY_CLIENT_ID", "test-client-id")
+
+    at = open_page()
+
+    assert not at.exception and not at.error
+    link = at.get("link_button")[0]
+    assert link.proto.url.startswith(f"{wired.url}/authorize?") and "user-library-read" in link.proto.url
+    assert "playlist-modify" not in link.proto.url, "reading asks only for read permission"
+    assert at.button(key="spotify_fetch").disabled
+
+
+def test_fetch_saves_a_library_the_sidebar_can_load(wired, account, private_data_dir):
+    at = open_page()
+    assert "Connected to Spotify" in texts(at.success)
+
+    at.button(key="spotify_fetch").click().run()
+
+    assert not at.exception and not at.error
+    folder = private_data_dir / "spotify-library"
+    message = texts(at.success)
+    assert "choose 'A path on this machine' in the sidebar" in message and str(folder) in message
+    assert at.code[0].value == str(folder)
+    library = load_library(folder)
+    own = [p for p in account.playlists if p.owner == account.user_id or p.collaborative]
+    assert sorted(library.playlist_names.values()) == sorted(p.name for p in own)
+    assert library.tracks["energy"].notna().sum() == len(library.tracks) - 3, "ReccoBeats features were added"
+
+
+def test_a_rate_limited_fetch_is_an_error_message_not_a_traceback(wired, private_data_dir):
+    wired.fail("/v1/me/playlists", 429, retry_after=3600, times=None)
+    at = open_page()
+
+    at.button(key="spotify_fetch").click().run()
+
+    assert not at.exception
+    assert "Spotify" in texts(at.error) and not (private_data_dir / "spotify-library").exists()
+
+
+def test_preview_lists_the_songs_to_add_and_writes_nothing_until_confirmed(wired, suggestions_csv, road_trip):
+    csv, new, holds = suggestions_csv
+    before = road_trip.track_ids()
+
+    at = preview(open_page(), csv)
+
+    assert not at.exception and not at.error
+    assert "6 song(s) to add to 'Road Trip'; 2 already there" in texts(at.markdown)
+    table = at.dataframe[0].value.set_index("track_id")
+    assert (table.loc[new, "action"] == "add").all() and (table.loc[holds, "action"] == "already there").all()
+    assert at.checkbox(key="spotify_confirm").label == "I want to add these 6 songs to Road Trip"
+    assert at.button(key="spotify_apply").disabled
+    at.run()
+    assert not wired.requests_to(ADD, "POST") and road_trip.track_ids() == before
+
+
+def test_confirmed_songs_are_added_once_and_a_second_export_adds_nothing(wired, suggestions_csv, road_trip):
+    csv, new, holds = suggestions_csv
+    before = road_trip.track_ids()
+
+    at = confirm_and_add(preview(open_page(), csv))
+
+    assert not at.exception and not at.error
+    assert "Added 6 song(s) to 'Road Trip'" in texts(at.success)
+    assert road_trip.track_ids() == before + new
+    assert road_trip.snapshot_id in at.code[-1].value
+    assert list(at.dataframe[-1].value["track_id"]) == new
+
+    at = preview(at, csv)
+    assert "0 song(s) to add to 'Road Trip'; 8 already there" in texts(at.markdown)
+    assert "Nothing to add" in texts(at.info)
+    assert not [b for b in at.button if b.key == "spotify_apply"]
+    counts = Counter(road_trip.track_ids())
+    assert all(counts[t] == 1 for t in new + holds) and len(wired.requests_to(ADD, "POST")) == 1
+
+
+def test_a_new_playlist_is_created_only_when_asked(wired, suggestions_csv, account):
+    csv, new, holds = suggestions_csv
+
+    at = preview(open_page(), csv, "Road Trip finds")
+    assert "no playlist of yours is named 'Road Trip finds'" in texts(at.error) and not at.exception
+
+    at = confirm_and_add(preview(at, csv, "Road Trip finds", create=True))
+
+    assert "(created it)" in texts(at.success)
+    created = [p for p in account.playlists if p.name == "Road Trip finds"]
+    assert len(created) == 1 and created[0].track_ids() == holds + new
+
+
+def test_a_failing_write_is_an_error_message_not_a_traceback(wired, suggestions_csv, road_trip):
+    csv, _, _ = suggestions_csv
+    before = road_trip.track_ids()
+    wired.fail(ADD, 500, method="POST", times=None)
+
+    at = confirm_and_add(preview(open_page(), csv))
+
+    assert not at.exception
+    assert "added 0 of 6 tracks to 'Road Trip'" in texts(at.error)
+    assert road_trip.track_ids() == before
+
+
+def test_a_file_that_is_not_a_suggestions_csv_is_named_in_the_error(wired):
+    at = preview(open_page(), b"name,artist\nx,y\n")
+
+    assert not at.exception
+    assert "accepted_suggestions.csv" in texts(at.error) and "track_id" in texts(at.error)
+
+
+def test_the_page_is_in_the_app_navigation(wired):
+    from tests.test_dashboard_apptest import open_app
+
+    at = open_app("spotify")
+
+    assert not at.exception and not at.error
+    assert at.title[0].value == "Spotify" and "Connected to Spotify" in texts(at.success)
+
+
+def test_a_read_only_login_previews_but_asks_for_permission_before_writing(monkeypatch, wired, suggestions_csv):
+    monkeypatch.delenv("SPOTIFY_ACCESS_TOKEN")
+    monkeypatch.setenv("SPOTIFY_CLIENT_ID", "test-client-id")
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.secrets = {"spotify": {}}
+    at.session_state["spotify_token"] = {**wired.grant(), "expires_at": int(time.time()) + 3600}
+
+    at = preview(at.run(), suggestions_csv[0])
+
+    assert not at.exception and not at.error
+    assert "6 song(s) to add to 'Road Trip'" in texts(at.markdown)
+    link = at.get("link_button")[0]
+    assert "playlist-modify-private" in link.proto.url
+    assert not [b for b in at.button if b.key == "spotify_apply"] and not wired.requests_to(ADD, "POST")
+
+
+def test_the_login_link_comes_back_logged_in_and_the_code_leaves_the_address(monkeypatch, wired):
+    monkeypatch.delenv("SPOTIFY_ACCESS_TOKEN")
+    monkeypatch.setenv("SPOTIFY_CLIENT_ID", "test-client-id")
+    at = open_page()
+    consent = requests.get(at.get("link_button")[0].proto.url, allow_redirects=False, timeout=5)
+    back = parse_qs(urlsplit(consent.headers["Location"]).query)
+    at.query_params["code"], at.query_params["state"] = back["code"][0], back["state"][0]
+
+    at.run()
+
+    assert not at.exception and not at.error
+    assert "Connected to Spotify in this session" in texts(at.success)
+    assert "code" not in at.query_params and "state" not in at.query_params
+    assert not at.button(key="spotify_fetch").disabled
+
+
+def test_a_stale_login_link_says_to_log_in_again(monkeypatch, wired):
+    monkeypatch.delenv("SPOTIFY_ACCESS_TOKEN")
+    monkeypatch.setenv("SPOTIFY_CLIENT_ID", "test-client-id")
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.secrets = {"spotify": {}}
+    at.query_params["code"], at.query_params["state"] = "code-1", "unknown-state"
+
+    at.run()
+
+    assert not at.exception and "log in again" in texts(at.error)
+    assert at.get("link_button"), "a fresh login link is offered"
