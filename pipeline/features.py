@@ -13,11 +13,15 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
-from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import HashingVectorizer
 from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import (FunctionTransformer, MaxAbsScaler, RobustScaler, SplineTransformer,
                                    StandardScaler)
+
+from sklearn.utils.validation import check_is_fitted
 
 from pipeline.config import Encoding
 from pipeline.library import AUDIO_FEATURES, Library
@@ -75,9 +79,35 @@ def tokens(values: tuple[str, ...]) -> list[str]:
     return [value.casefold() for value in values]
 
 
-def _multi_hot() -> CountVectorizer:
-    # binary multi-hot; an artist or genre never seen in training simply maps to nothing
-    return CountVectorizer(analyzer=tokens, binary=True, lowercase=False, dtype=np.float64)
+class MultiHot(TransformerMixin, BaseEstimator):
+    """Multi-hot columns for tuple cells (artists, genres, albums), one per token seen in ``fit``.
+
+    Unlike `CountVectorizer`, a library where the column is empty everywhere (no genres in the
+    export) gives one all-zero column instead of an error; tokens unseen in training map to nothing.
+    """
+
+    def fit(self, X, y=None) -> "MultiHot":
+        vocabulary = sorted({token for cell in _cells(X) for token in tokens(cell)})
+        self.vocabulary_ = {token: i for i, token in enumerate(vocabulary)}
+        return self
+
+    def transform(self, X) -> sp.csr_matrix:
+        check_is_fitted(self, "vocabulary_")
+        rows, columns = [], []
+        for row, cell in enumerate(_cells(X)):
+            found = {self.vocabulary_[t] for t in tokens(cell) if t in self.vocabulary_}
+            rows += [row] * len(found)
+            columns += sorted(found)
+        data = np.ones(len(rows))
+        return sp.csr_matrix((data, (rows, columns)), shape=(len(_cells(X)), max(len(self.vocabulary_), 1)))
+
+
+def _cells(X) -> list:
+    return list(X.iloc[:, 0] if isinstance(X, pd.DataFrame) else X)
+
+
+def _multi_hot() -> MultiHot:
+    return MultiHot()
 
 
 def _hashed(buckets: int) -> HashingVectorizer:

@@ -128,3 +128,17 @@ def test_splines_turn_each_audio_feature_into_several_smooth_bumps(library):
     per_feature = splined.shape[1] // AUDIO
     assert splined.shape[1] == per_feature * AUDIO and per_feature > 1 and plain.shape[1] == AUDIO
     np.testing.assert_allclose(splined.reshape(3, AUDIO, per_feature).sum(axis=2), 1.0)   # a partition of unity
+
+
+def test_a_library_without_any_genres_still_trains_with_the_recommended_encoding():
+    """Exports without a genre column (e.g. TidyTuesday) must not break the default."""
+    from dataclasses import replace
+
+    from pipeline.evaluation import evaluate
+    from pipeline.recommended import recommended_config
+    from pipeline.sources import load_library
+
+    demo = load_library("demo")
+    no_genres = replace(demo, tracks=demo.tracks.assign(genres=[()] * len(demo.tracks)))
+    result = evaluate(no_genres, recommended_config(), folds=3, only_folds=1)
+    assert result.metrics.macro_ap > result.baseline.macro_ap
