@@ -82,7 +82,8 @@ download.download_button("Download CSV", to_csv_bytes(accepted), file_name="acce
                          mime="text/csv", on_click="ignore", key="suggest_download", type="primary",
                          icon=":material/download:", disabled=accepted.empty, width="stretch")
 spotify.button("Add to Spotify", key="suggest_spotify", disabled=True, icon=":material/queue_music:",
-               help="Coming with Spotify sign-in. Until then: python -m pipeline export --csv accepted_suggestions.csv",
+               help="Coming with Spotify sign-in. Until then, from a terminal: python -m pipeline export "
+                    "--suggestions accepted_suggestions.csv --playlist NAME (a dry run until --apply)",
                width="stretch")
 if not accepted.empty:
     with st.expander("Picked songs"):
