@@ -26,7 +26,7 @@ from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from pipeline import metrics
 from pipeline.config import ConfigError, RunConfig
 from pipeline.features import track_frame
-from pipeline.fitting import TrainingRows, fit_rows, predict_scores
+from pipeline.fitting import TrainingRows, fit_rows, predict_scores, training_rows_for
 from pipeline.imbalance import leaky_oversample_indices
 from pipeline.library import Library
 
@@ -166,9 +166,7 @@ def run_backtest(library: Library, config: RunConfig,
         empty = Backtest(0, None, None, None)
         return empty, empty, []
     is_hidden = np.array([t in hidden for t in rows.track_ids])
-    train = np.flatnonzero(~is_hidden)
-    if config.leaky:
-        train = train[leaky_oversample_indices(rows.labels[train], config.seed)]
+    train = training_rows_for(config, rows, np.flatnonzero(~is_hidden))
     liked = library.liked[library.liked["track_id"].isin(hidden)]
     frame = track_frame(library, liked["track_id"], liked["added_at"])
     truth = rows.truth_for(liked["track_id"].to_numpy())

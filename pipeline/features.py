@@ -54,13 +54,13 @@ def build_encoder(encoding: Encoding) -> ColumnTransformer:
         ["added_days"] if encoding.added_at else [])
     blocks: list[tuple] = [("audio", _numeric_block(encoding.scaler, encoding.splines), numeric)]
     if encoding.artist == "onehot":
-        blocks.append(("artist", _multi_hot(), "artists"))
+        blocks.append(("artist", MultiHot(), "artists"))
     elif encoding.artist == "hashing":
         blocks.append(("artist", _hashed(encoding.artist_buckets), "artists"))
     if encoding.genres:
-        blocks.append(("genres", _multi_hot(), "genres"))
+        blocks.append(("genres", MultiHot(), "genres"))
     if encoding.album:
-        blocks.append(("album", _multi_hot(), "album"))
+        blocks.append(("album", MultiHot(), "album"))
     return ColumnTransformer(blocks, remainder="drop", sparse_threshold=0.3)
 
 
@@ -93,21 +93,18 @@ class MultiHot(TransformerMixin, BaseEstimator):
 
     def transform(self, X) -> sp.csr_matrix:
         check_is_fitted(self, "vocabulary_")
+        cells = _cells(X)
         rows, columns = [], []
-        for row, cell in enumerate(_cells(X)):
+        for row, cell in enumerate(cells):
             found = {self.vocabulary_[t] for t in tokens(cell) if t in self.vocabulary_}
             rows += [row] * len(found)
             columns += sorted(found)
         data = np.ones(len(rows))
-        return sp.csr_matrix((data, (rows, columns)), shape=(len(_cells(X)), max(len(self.vocabulary_), 1)))
+        return sp.csr_matrix((data, (rows, columns)), shape=(len(cells), max(len(self.vocabulary_), 1)))
 
 
 def _cells(X) -> list:
     return list(X.iloc[:, 0] if isinstance(X, pd.DataFrame) else X)
-
-
-def _multi_hot() -> MultiHot:
-    return MultiHot()
 
 
 def _hashed(buckets: int) -> HashingVectorizer:

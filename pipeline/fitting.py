@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_limits
 
 from pipeline.config import ConfigError, RunConfig
 from pipeline.features import build_encoder, track_frame
-from pipeline.imbalance import STRATEGY_PARAMS, class_weights, make_sampler
+from pipeline.imbalance import STRATEGY_PARAMS, class_weights, leaky_oversample_indices, make_sampler
 from pipeline.library import Library, LibraryError
 from pipeline.models import build_model
 
@@ -97,6 +97,14 @@ def fit_rows(config: RunConfig, library: Library, rows: TrainingRows, index: np.
         if "SMOTE" in repr(error) or "n_neighbors" in str(error):
             raise ConfigError(f"{config.label()} cannot train on this library: {error}") from None
         raise
+
+
+def training_rows_for(config: RunConfig, rows: TrainingRows, index: np.ndarray) -> np.ndarray:
+    """The rows a model trains on: ``index`` itself, or, for the leaky demo, ``index`` oversampled
+    to the largest playlist (there is no split left to leak into at this point)."""
+    if not config.leaky:
+        return index
+    return index[leaky_oversample_indices(rows.labels[index], config.seed)]
 
 
 def predict_scores(pipeline: Pipeline, frame: pd.DataFrame, n_playlists: int) -> np.ndarray:

@@ -16,8 +16,7 @@ from sklearn.preprocessing import normalize
 
 from pipeline.config import RunConfig
 from pipeline.features import track_frame
-from pipeline.fitting import TrainingRows, fit_rows, predict_scores
-from pipeline.imbalance import leaky_oversample_indices
+from pipeline.fitting import TrainingRows, fit_rows, predict_scores, training_rows_for
 from pipeline.library import AUDIO_FEATURES, Library, LibraryError
 
 COLUMNS = ["track_id", "track_name", "artists", "playlist", "playlist_id", "score", "rank",
@@ -37,9 +36,7 @@ def score_liked_songs(library: Library, config: RunConfig) -> tuple[pd.DataFrame
     if library.liked.empty:
         raise LibraryError("this library has no liked songs, so there is nothing to suggest "
                            "(an Exportify export needs its Liked Songs file, e.g. liked.csv)")
-    train = np.arange(len(rows.labels))
-    if config.leaky:
-        train = leaky_oversample_indices(rows.labels, config.seed)
+    train = training_rows_for(config, rows, np.arange(len(rows.labels)))
     model = fit_rows(config, library, rows, train)
     liked = library.liked
     proba = predict_scores(model, track_frame(library, liked["track_id"], liked["added_at"]),
