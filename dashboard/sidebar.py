@@ -20,6 +20,7 @@ from pipeline.config import (ARTIST_ENCODINGS, MODEL_LABELS, MODELS, SCALERS, ST
                              Encoding, RunConfig)
 from pipeline.errors import UserError
 from pipeline.library import Library
+from pipeline.recommended import recommended_config
 from pipeline.sources import DEMO, read_source
 
 SOURCES = {"demo": "Demo library", "upload": "Upload an Exportify export", "path": "A path on this server",
@@ -156,11 +157,23 @@ def _config_widgets(fingerprint: str | None) -> tuple[RunConfig, int]:
                             help="How the model copes with a few playlists holding most of the tracks.")
     seed = int(st.number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, step=1, key="seed",
                                bind=BOUND, help="Every random step (splits, sampling, model) uses it."))
-    default = Encoding()
+    recommended = recommended_config()
+    params = {}
+    if strategy == "class_weights":
+        params["class_weight_power"] = st.slider(
+            "Class-weight strength", 0.0, 1.0, value=recommended.param_dict["class_weight_power"], step=0.05,
+            key="class_weight_power", bind=BOUND,
+            help="0 weighs every song alike; 1 makes every playlist count as much as the largest "
+                 "(fully balanced). Half-way was best on real libraries.")
+    default = recommended.encoding
     with st.expander("Encoding"):
         encoding = Encoding(
             scaler=st.selectbox("Scaler", SCALERS, index=SCALERS.index(default.scaler),
                                 format_func=SCALER_LABELS.get, key="scaler", bind=BOUND),
+            splines=st.toggle("Curves on audio features", value=default.splines, key="splines", bind=BOUND,
+                              help="Spline features let a linear model learn ranges (\"quiet\", \"around "
+                                   "120 BPM\"), not only more-is-better. XGBoost splits raw values and skips "
+                                   "them."),
             artist=st.selectbox("Artists", ARTIST_ENCODINGS, index=ARTIST_ENCODINGS.index(default.artist),
                                 format_func=ARTIST_LABELS.get, key="artist", bind=BOUND,
                                 help="One-hot: a column per artist. Hashed: artists share a fixed number of "
@@ -173,7 +186,7 @@ def _config_widgets(fingerprint: str | None) -> tuple[RunConfig, int]:
     with st.expander("Evaluation"):
         folds = int(st.number_input("Cross-validation folds", min_value=2, max_value=10, value=5, key="folds",
                                     bind=BOUND))
-    config = RunConfig(model=model, strategy=strategy, encoding=encoding, seed=seed)
+    config = RunConfig(model=model, strategy=strategy, encoding=encoding, params=params, seed=seed)
     return _with_chosen_params(config, fingerprint), folds
 
 

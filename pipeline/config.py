@@ -30,15 +30,19 @@ class ConfigError(UserError):
 
 @dataclass(frozen=True)
 class Encoding:
-    """How a track becomes a feature vector (see `pipeline.features`)."""
+    """How a track becomes a feature vector (see `pipeline.features`).
+
+    The defaults are the recommended encoding (`pipeline.recommended`), so the CLI, the
+    dashboard and a bare ``Encoding()`` all start from the same place.
+    """
 
     scaler: str = "standard"
-    splines: bool = False
+    splines: bool = True
     artist: str = "onehot"
     artist_buckets: int = 512
     year: bool = True
     genres: bool = True
-    album: bool = False
+    album: bool = True
     added_at: bool = False
 
     def __post_init__(self) -> None:

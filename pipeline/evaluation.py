@@ -15,18 +15,23 @@
 from __future__ import annotations
 
 import math
+import os
 import time
-from dataclasses import asdict, dataclass, field, replace
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from functools import partial
 from itertools import islice
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+from threadpoolctl import threadpool_limits
 
 from pipeline import metrics
 from pipeline.config import ConfigError, RunConfig
 from pipeline.features import track_frame
-from pipeline.fitting import TrainingRows, fit_rows, predict_scores, training_rows_for
+from pipeline.fitting import (ONE_BLAS_THREAD, TrainingRows, fit_rows, predict_scores, prior_scores,
+                              training_rows_for)
 from pipeline.imbalance import leaky_oversample_indices
 from pipeline.library import Library
 
@@ -79,21 +84,27 @@ class EvaluationResult:
                       "baseline_backtest": Backtest(**data["baseline_backtest"])})
 
 
-def evaluate(library: Library, config: RunConfig, folds: int = 5,
-             progress: Progress | None = None, only_folds: int | None = None) -> EvaluationResult:
+def evaluate(library: Library, config: RunConfig, folds: int = 5, progress: Progress | None = None,
+             only_folds: int | None = None, n_jobs: int | None = None) -> EvaluationResult:
     """Cross-validate ``config`` on the library's playlists and backtest it on filed liked songs.
 
     ``only_folds`` stops after that many folds (1 = a single track-grouped holdout of 1/folds).
+    The folds and the backtest are independent fits; ``n_jobs`` threads run them side by side
+    (default: one per core, at most 2; the neural net always runs them one after another).
+    Every fit is seeded, so the result does not depend on ``n_jobs``.
     """
     rows = TrainingRows.from_library(library)
     report = progress or (lambda fraction, message: None)
-    fold_results = list(islice(iterate_folds(library, config, rows, folds, report), only_folds))
+    tasks = list(islice(fold_tasks(library, config, rows, folds), only_folds))
+    tasks.append(lambda: run_backtest(library, config, rows))
+    report(0.0, f"fitting {len(tasks)} models: {len(tasks) - 1} folds and the backtest")
+    *fold_results, (backtest, baseline_backtest, history) = _run_all(
+        tasks, _threads(config, n_jobs), lambda done: report(0.95 * done / len(tasks),
+                                                              f"{done} of {len(tasks)} fits done"))
     items = np.concatenate([f.items for f in fold_results])
     proba = np.vstack([f.proba for f in fold_results])
     base = np.vstack([f.baseline for f in fold_results])
     truth = rows.truth_for(rows.track_ids[items])
-    report(0.9, "backtest on liked songs already in playlists")
-    backtest, baseline_backtest, history = run_backtest(library, config, rows)
     report(1.0, "done")
     return EvaluationResult(
         config=config, leaky=config.leaky, folds=folds, n_items=len(items),
@@ -107,6 +118,36 @@ def evaluate(library: Library, config: RunConfig, folds: int = 5,
         fit_seconds=float(np.median([f.fit_seconds for f in fold_results])),
         library_fingerprint=library.fingerprint(),
     )
+
+
+def _threads(config: RunConfig, n_jobs: int | None) -> int:
+    if config.model == "nn":  # Keras seeds and trains through process-wide state
+        return 1
+    return max(1, n_jobs if n_jobs is not None else min(2, os.cpu_count() or 1))
+
+
+def _run_all(tasks: list[Callable[[], Any]], n_jobs: int, done: Callable[[int], None]) -> list:
+    """Results of ``tasks`` in order, ``n_jobs`` at a time; ``done`` hears how many have finished.
+
+    Threads, not processes: the fits spend their time in native code that releases the GIL
+    (XGBoost, BLAS, scikit-learn's Cython), and threads need no pickling or start-up.
+    """
+    if n_jobs == 1:
+        results = []
+        for task in tasks:
+            results.append(task())
+            done(len(results))
+        return results
+    with threadpool_limits(**ONE_BLAS_THREAD), ThreadPoolExecutor(n_jobs) as pool:
+        futures = [pool.submit(task) for task in tasks]
+        try:
+            for count, future in enumerate(as_completed(futures), start=1):
+                future.result()
+                done(count)  # may raise to stop (the dashboard's Stop button)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)  # fits not yet started never start
+            raise
+        return [future.result() for future in futures]
 
 
 @dataclass(frozen=True)
@@ -123,28 +164,36 @@ class FoldResult:
 def iterate_folds(library: Library, config: RunConfig, rows: TrainingRows, folds: int,
                   report: Progress) -> Iterator[FoldResult]:
     """Fit and predict fold by fold (tuning prunes between folds)."""
+    for number, task in enumerate(fold_tasks(library, config, rows, folds)):
+        report(0.85 * number / folds, f"fold {number + 1} of {folds}")
+        yield task()
+
+
+def fold_tasks(library: Library, config: RunConfig, rows: TrainingRows,
+               folds: int) -> list[Callable[[], FoldResult]]:
+    """One callable per fold that fits on its training rows and scores its held-out tracks."""
     if folds < 2:
         raise ConfigError(f"need at least 2 folds, not {folds}")
     tracks = len(set(rows.track_ids))
     if folds > tracks:
         raise ConfigError(f"{folds} folds need at least {folds} tracks; the playlists hold {tracks}")
     order, splits = split_rows(rows, folds, config)
+    return [partial(_fit_fold, library, config, rows, order[train], order[test]) for train, test in splits]
+
+
+def _fit_fold(library: Library, config: RunConfig, rows: TrainingRows, train: np.ndarray,
+              test: np.ndarray) -> FoldResult:
+    if not config.leaky:
+        # score each held-out track once, not once per playlist row
+        test = test[np.unique(rows.track_ids[test], return_index=True)[1]]
     n_playlists = len(rows.playlist_ids)
-    dummy = replace(config, model="dummy", strategy="none", params={})
-    for number, (train, test) in enumerate(splits):
-        report(0.85 * number / folds, f"fold {number + 1} of {folds}")
-        train, test = order[train], order[test]
-        if not config.leaky:
-            # score each held-out track once, not once per playlist row
-            test = test[np.unique(rows.track_ids[test], return_index=True)[1]]
-        frame = track_frame(library, rows.track_ids[test], rows.added_at.iloc[test])
-        started = time.perf_counter()
-        model = fit_rows(config, library, rows, train)
-        seconds = time.perf_counter() - started
-        proba = predict_scores(model, frame, n_playlists)
-        baseline = predict_scores(fit_rows(dummy, library, rows, train), frame, n_playlists)
-        yield FoldResult(test, proba, baseline, seconds,
-                         list(getattr(model[-1], "history_", []) or []))
+    frame = track_frame(library, rows.track_ids[test], rows.added_at.iloc[test])
+    started = time.perf_counter()
+    model = fit_rows(config, library, rows, train)
+    seconds = time.perf_counter() - started
+    proba = predict_scores(model, frame, n_playlists)
+    baseline = prior_scores(rows, train, len(test))
+    return FoldResult(test, proba, baseline, seconds, list(getattr(model[-1], "history_", []) or []))
 
 
 def split_rows(rows: TrainingRows, folds: int, config: RunConfig):
@@ -171,8 +220,7 @@ def run_backtest(library: Library, config: RunConfig,
     frame = track_frame(library, liked["track_id"], liked["added_at"])
     truth = rows.truth_for(liked["track_id"].to_numpy())
     model = fit_rows(config, library, rows, train)
-    dummy = replace(config, model="dummy", strategy="none", params={})
-    baseline = predict_scores(fit_rows(dummy, library, rows, train), frame, len(rows.playlist_ids))
+    baseline = prior_scores(rows, train, len(frame))
     proba = predict_scores(model, frame, len(rows.playlist_ids))
     history = list(getattr(model[-1], "history_", []) or [])
     return _backtest(proba, truth), _backtest(baseline, truth), history

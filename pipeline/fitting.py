@@ -19,7 +19,7 @@ from pipeline.config import ConfigError, RunConfig
 from pipeline.features import build_encoder, track_frame
 from pipeline.imbalance import STRATEGY_PARAMS, class_weights, leaky_oversample_indices, make_sampler
 from pipeline.library import Library, LibraryError
-from pipeline.models import build_model
+from pipeline.models import build_model, model_encoding
 
 # One BLAS thread: our matrices are small, and on a busy 2-core machine OpenBLAS threads
 # spin-waiting for each other made a logistic regression fit ~40x slower (13 s -> 0.3 s).
@@ -71,7 +71,7 @@ def build_pipeline(config: RunConfig) -> Pipeline:
     """The unfitted ``encode -> [resample] -> model`` pipeline for a configuration."""
     params = config.param_dict
     model_params = {k: v for k, v in params.items() if k not in STRATEGY_PARAMS}
-    steps = [("encode", build_encoder(config.encoding))]
+    steps = [("encode", build_encoder(model_encoding(config.model, config.encoding)))]
     sampler = make_sampler(config.strategy, config.seed, smote_k=params.get("smote_k", 5))
     if sampler is not None:
         steps.append(("resample", sampler))
@@ -105,6 +105,13 @@ def training_rows_for(config: RunConfig, rows: TrainingRows, index: np.ndarray) 
     if not config.leaky:
         return index
     return index[leaky_oversample_indices(rows.labels[index], config.seed)]
+
+
+def prior_scores(rows: TrainingRows, index: np.ndarray, n_tracks: int) -> np.ndarray:
+    """The baseline: every track gets the training rows' playlist shares (a prior-only
+    ``DummyClassifier``, computed directly: it never looks at the features)."""
+    prior = np.bincount(rows.labels[index], minlength=len(rows.playlist_ids)) / max(len(index), 1)
+    return np.tile(prior, (n_tracks, 1))
 
 
 def predict_scores(pipeline: Pipeline, frame: pd.DataFrame, n_playlists: int) -> np.ndarray:

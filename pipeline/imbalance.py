@@ -16,7 +16,8 @@ import scipy.sparse as sp
 from imblearn import FunctionSampler
 from imblearn.over_sampling import SMOTE, RandomOverSampler
 
-STRATEGY_PARAMS = ("class_weight_power", "smote_k")
+PARAMS_OF_STRATEGY = {"class_weights": ("class_weight_power",), "smote": ("smote_k",)}
+STRATEGY_PARAMS = tuple(name for names in PARAMS_OF_STRATEGY.values() for name in names)
 """Run parameters that belong to the strategy, not to the model."""
 
 

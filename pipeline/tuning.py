@@ -109,7 +109,8 @@ def tune(library: Library, config: RunConfig, trials: int, storage: str | None =
 
 def load_study(name: str, storage: str, seed: int) -> optuna.Study:
     sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=8)
-    pruner = optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1)
+    # a trial whose first fold already falls below the median of earlier first folds stops there
+    pruner = optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0)
     return optuna.create_study(study_name=name, storage=open_storage(storage), sampler=sampler,
                                pruner=pruner, direction="maximize", load_if_exists=True)
 

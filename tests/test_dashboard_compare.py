@@ -7,7 +7,6 @@ stored once for the module (evaluating is not what they test).
 
 import os
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -29,7 +28,7 @@ def evaluated(tmp_path_factory) -> Path:
     try:
         demo, silent = demo_library(), Progress(str(folder / "no-stop"), open(os.devnull, "w"))
         for strategy in ("class_weights", "oversample", "leaky"):
-            tasks.evaluate_and_store(demo, RunConfig(model="dummy", strategy=strategy), 3, demo.fingerprint(), silent)
+            tasks.evaluate_and_store(demo, page_config(strategy), 3, demo.fingerprint(), silent)
     finally:
         if saved is None:
             os.environ.pop("PLAYLIST_ENHANCER_DATA_DIR")
@@ -43,10 +42,15 @@ def compare_page_with_results(evaluated: Path, **options):
     return open_app("compare", model="dummy", **options)
 
 
+def page_config(strategy: str) -> RunConfig:
+    """The page's column for ``strategy``: default model parameters, the sidebar's class-weight strength."""
+    return RunConfig(model="dummy", strategy=strategy,
+                     params={"class_weight_power": 0.5} if strategy == "class_weights" else {})
+
+
 def stored(strategy: str) -> EvaluationResult:
     """What the page stored for the demo, the baseline model and ``strategy`` (3 folds)."""
-    config = replace(RunConfig(model="dummy"), strategy=strategy)
-    path = results_store.evaluation_path(demo_library().fingerprint(), config, 3)
+    path = results_store.evaluation_path(demo_library().fingerprint(), page_config(strategy), 3)
     return EvaluationResult.from_dict(results_store.read_json(path))
 
 

@@ -59,7 +59,8 @@ def test_a_study_runs_live_and_its_best_parameters_can_be_adopted(small_library_
     assert at.button(key="train_run").label == "Train and evaluate", "tuned parameters are a new configuration"
     assert any("already uses these parameters" in s.value for s in at.success)
     at.sidebar.toggle(key="use_tuned").set_value(False).run()
-    assert "parameters: defaults" in at.caption[0].value
+    caption = at.caption[0].value
+    assert "parameters: class_weight_power=0.5 " in caption and "C=" not in caption, "back to the sidebar's own"
 
 
 def test_stop_ends_a_long_study_after_the_current_trial(small_library_folder):

@@ -4,6 +4,7 @@ labelled leaky demo, which does exactly that and scores higher for it."""
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import replace
 
 import numpy as np
@@ -20,7 +21,7 @@ from pipeline.sources import load_library
 from tests.toy_libraries import library_of, track_id
 
 HONEST = ("none", "oversample", "smote", "class_weights")
-RAW_AUDIO = Encoding(scaler="none", artist="drop", genres=False, year=False)
+RAW_AUDIO = Encoding(scaler="none", splines=False, artist="drop", genres=False, year=False, album=False)
 """Encoded rows are the tracks' own audio features, so a row seen by a sampler names its track."""
 
 
@@ -210,3 +211,22 @@ def test_on_the_demo_the_honest_model_beats_its_baseline(demo_results):
 def test_evaluating_the_dummy_itself_reproduces_the_baseline(library):
     result = evaluate(library, RunConfig(model="dummy", strategy="none"), folds=3)
     assert result.metrics == result.baseline and result.backtest == result.baseline_backtest
+
+
+@pytest.mark.parametrize("model", ["logreg", "xgboost"])
+def test_folds_fitted_side_by_side_give_the_result_of_one_after_another(library, monkeypatch, model):
+    config = RunConfig(model=model, strategy="class_weights", params={"n_estimators": 20} if model == "xgboost" else {})
+    threads = set()
+    fit_rows = fitting.fit_rows
+
+    def recording_fit_rows(*args, **kwargs):
+        threads.add(threading.get_ident())
+        return fit_rows(*args, **kwargs)
+
+    monkeypatch.setattr("pipeline.evaluation.fit_rows", recording_fit_rows)
+    one_by_one = evaluate(library, config, folds=3, n_jobs=1)
+    assert len(threads) == 1
+    threads.clear()
+    side_by_side = evaluate(library, config, folds=3, n_jobs=2)
+    assert len(threads) == 2, "both cores were used"
+    assert side_by_side.to_dict() | {"fit_seconds": 0} == one_by_one.to_dict() | {"fit_seconds": 0}

@@ -10,6 +10,12 @@ from pipeline.config import Encoding
 from pipeline.features import build_encoder, track_frame
 from pipeline.library import AUDIO_FEATURES, build_library
 
+
+def plain_encoding(**choices) -> Encoding:
+    """An encoding with only the blocks a test names: no spline curves, no album tokens unless asked."""
+    return Encoding(**{"splines": False, "album": False, **choices})
+
+
 AUDIO = len(AUDIO_FEATURES)
 
 
@@ -56,7 +62,7 @@ def test_track_frame_keeps_the_order_and_repeats_of_the_ids_asked_for(library):
 
 
 def test_onehot_gives_one_column_per_artist_ignoring_case_and_nothing_for_unseen_ones(library):
-    encoding = Encoding(scaler="none", year=False, genres=False, artist="onehot")
+    encoding = plain_encoding(scaler="none", year=False, genres=False, artist="onehot")
     matrix = encode(library, encoding, score=("a", "b", "c", "d"))
     artists = matrix[:, AUDIO:]
     assert artists.shape[1] == 2                                       # björk, thom yorke
@@ -66,19 +72,19 @@ def test_onehot_gives_one_column_per_artist_ignoring_case_and_nothing_for_unseen
 
 
 def test_hashing_has_a_fixed_width_whatever_the_number_of_artists(library):
-    encoding = Encoding(scaler="none", year=False, genres=False, artist="hashing", artist_buckets=16)
+    encoding = plain_encoding(scaler="none", year=False, genres=False, artist="hashing", artist_buckets=16)
     matrix = encode(library, encoding, score=("a", "b", "c", "d"))
     assert matrix.shape[1] == AUDIO + 16
     assert matrix[:, AUDIO:].sum(axis=1).tolist() == [1, 2, 1, 1]     # unseen artists still hash somewhere
 
 
 def test_dropping_artists_genres_and_year_leaves_only_the_audio_features(library):
-    matrix = encode(library, Encoding(scaler="none", artist="drop", genres=False, year=False))
+    matrix = encode(library, plain_encoding(scaler="none", artist="drop", genres=False, year=False))
     np.testing.assert_allclose(matrix, [list(features(level).values()) for level in (0.0, 1.0, 2.0)])
 
 
 def test_genres_are_multi_hot_and_year_is_one_more_column(library):
-    with_genres = encode(library, Encoding(scaler="none", artist="drop", genres=True, year=True))
+    with_genres = encode(library, plain_encoding(scaler="none", artist="drop", genres=True, year=True))
     assert with_genres.shape[1] == AUDIO + 1 + 2                     # year; art pop, rock
     np.testing.assert_allclose(with_genres[:, AUDIO], [1995, 2001, 2010])
     assert with_genres[:, AUDIO + 1:].sum(axis=1).tolist() == [1, 2, 0]
@@ -91,12 +97,12 @@ def test_genres_are_multi_hot_and_year_is_one_more_column(library):
     ("none", lambda m: np.allclose(m[:, 1], [1, 2, 3])),
 ])
 def test_each_scaler_scales_the_audio_features_of_the_training_rows(library, scaler, check):
-    matrix = encode(library, Encoding(scaler=scaler, artist="drop", genres=False, year=False))
+    matrix = encode(library, plain_encoding(scaler=scaler, artist="drop", genres=False, year=False))
     assert check(matrix)
 
 
 def test_a_missing_feature_is_filled_with_the_training_median(library):
-    encoding = Encoding(scaler="none", artist="drop", genres=False, year=False)
+    encoding = plain_encoding(scaler="none", artist="drop", genres=False, year=False)
     matrix = encode(library, encoding, score=("d",))
     energy = AUDIO_FEATURES.index("energy")
     assert matrix[0, energy] == pytest.approx(2.0)                   # median of 1, 2, 3
@@ -104,8 +110,8 @@ def test_a_missing_feature_is_filled_with_the_training_median(library):
 
 def test_the_added_date_feature_is_used_only_when_asked_for(library):
     frame = track_frame(library, ["a", "b"], ["2020-01-01T00:00:00Z", "2020-01-11T00:00:00Z"])
-    plain = build_encoder(Encoding(scaler="none", artist="drop", genres=False, year=False)).fit(frame)
-    dated = build_encoder(Encoding(scaler="none", artist="drop", genres=False, year=False,
+    plain = build_encoder(plain_encoding(scaler="none", artist="drop", genres=False, year=False)).fit(frame)
+    dated = build_encoder(plain_encoding(scaler="none", artist="drop", genres=False, year=False,
                                    added_at=True)).fit(frame)
     assert dense(plain.transform(frame)).shape[1] == AUDIO
     added = dense(dated.transform(frame))[:, AUDIO]
@@ -113,7 +119,7 @@ def test_the_added_date_feature_is_used_only_when_asked_for(library):
 
 
 def test_album_tokens_join_an_artists_album_but_not_same_named_albums_of_others(library):
-    matrix = encode(library, Encoding(scaler="none", artist="drop", genres=False, year=False, album=True),
+    matrix = encode(library, plain_encoding(scaler="none", artist="drop", genres=False, year=False, album=True),
                     score=("a", "b", "c", "d"))
     albums = matrix[:, AUDIO:]
     assert albums.shape[1] == 2                       # Björk|Greatest Hits, Thom Yorke|Greatest Hits
@@ -123,8 +129,8 @@ def test_album_tokens_join_an_artists_album_but_not_same_named_albums_of_others(
 
 
 def test_splines_turn_each_audio_feature_into_several_smooth_bumps(library):
-    plain = encode(library, Encoding(artist="drop", genres=False, year=False))
-    splined = encode(library, Encoding(artist="drop", genres=False, year=False, splines=True))
+    plain = encode(library, plain_encoding(artist="drop", genres=False, year=False))
+    splined = encode(library, plain_encoding(artist="drop", genres=False, year=False, splines=True))
     per_feature = splined.shape[1] // AUDIO
     assert splined.shape[1] == per_feature * AUDIO and per_feature > 1 and plain.shape[1] == AUDIO
     np.testing.assert_allclose(splined.reshape(3, AUDIO, per_feature).sum(axis=2), 1.0)   # a partition of unity

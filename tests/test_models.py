@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import optuna
+import scipy.sparse as sp
 import pytest
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
@@ -11,7 +14,7 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from pipeline.config import ConfigError, Encoding, RunConfig
 from pipeline.features import track_frame
-from pipeline.fitting import TrainingRows, fit_rows, predict_scores
+from pipeline.fitting import TrainingRows, build_pipeline, fit_rows, predict_scores
 from pipeline.imbalance import class_weights
 from pipeline.models import MODELS, WeightedKNN, XGBPlaylistClassifier, build_model
 from pipeline.neural_net import PlaylistNet
@@ -162,3 +165,28 @@ def test_a_parameter_out_of_range_is_a_config_error_when_training(imbalanced):
     library, rows, _ = imbalanced
     with pytest.raises(ConfigError, match="bad parameters for model 'logreg'.*'C' parameter"):
         fit_rows(RunConfig(params={"C": -1.0}), library, rows, np.arange(len(rows.labels)))
+
+
+def test_xgboost_leaves_out_columns_too_rare_to_split_on_and_still_scores_full_width_rows():
+    rng = np.random.default_rng(0)
+    y = np.repeat(["Rock", "Jazz", "Folk"], 20)
+    signal = rng.normal(size=(60, 1)) + np.repeat([0.0, 3.0, 6.0], 20)[:, None]
+    rare = sp.random(60, 40, density=0.02, random_state=0, format="csr")    # ~1 row per column
+    common = sp.csr_matrix((rng.random((60, 3)) < 0.5).astype(float))
+    X = sp.hstack([sp.csr_matrix(signal), rare, common], format="csr")
+    model = XGBPlaylistClassifier(n_estimators=20, min_column_rows=5).fit(X, y)
+    assert list(model.columns_) == [0, 41, 42, 43]
+    assert model.predict_proba(X).shape == (60, 3) and np.mean(model.predict(X) == y) > 0.8
+    assert XGBPlaylistClassifier(n_estimators=5, min_column_rows=1).fit(X, y).columns_ is None
+
+
+def test_xgboost_trains_on_raw_audio_values_while_linear_models_get_spline_curves(imbalanced):
+    library, rows, _ = imbalanced
+    frame = track_frame(library, rows.track_ids)
+    curves = Encoding(splines=True, artist="drop", genres=False, album=False)
+
+    def width(model: str, encoding: Encoding) -> int:
+        return build_pipeline(RunConfig(model=model, encoding=encoding))[0].fit_transform(frame).shape[1]
+
+    assert width("xgboost", curves) == width("logreg", replace(curves, splines=False)) == 13
+    assert width("logreg", curves) > 13

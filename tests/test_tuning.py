@@ -62,7 +62,7 @@ def test_should_stop_ends_a_study_after_the_running_trial(library, storage):
 
 def test_weak_trials_are_pruned_by_the_median_pruner(library, storage):
     # After five finished trials the pruner compares each new one fold by fold with their median.
-    result = tune(library, KNN, trials=6, storage=storage, folds=3)
+    result = tune(library, KNN, trials=10, storage=storage, folds=3)
     states = [t["state"] for t in result.trials]
     assert states[:5] == ["COMPLETE"] * 5 and "PRUNED" in states
     study = optuna.load_study(study_name=result.study_name, storage=storage)

@@ -8,6 +8,7 @@ from dashboard import charts, story, work
 from dashboard.score_cards import score_cards
 from dashboard.sidebar import SIDEBAR_STRATEGIES, current_selection
 from pipeline.config import MODEL_LABELS, STRATEGY_LABELS
+from pipeline.imbalance import PARAMS_OF_STRATEGY
 
 LEAK_EXPLAINED = (
     "**Why the leaky column looks so good.** Leaky oversampling copies songs from the small playlists "
@@ -20,10 +21,18 @@ LEAK_EXPLAINED = (
 
 selection = current_selection()
 base = replace(selection.config, params=())
+sidebar_params = selection.config.param_dict
+
+
+def strategy_config(strategy: str):
+    """Default model parameters; the sidebar's knob for this strategy (class-weight strength) kept."""
+    return replace(base, strategy=strategy, params={k: v for k, v in sidebar_params.items()
+                                                     if k in PARAMS_OF_STRATEGY.get(strategy, ())})
+
 
 st.title("Compare imbalance strategies")
 st.caption(f"{MODEL_LABELS[base.model]} on {selection.library.source} · {selection.folds}-fold cross-validation "
-           "split by track · default parameters for every column, so only the strategy differs")
+           "split by track · the model's default parameters in every column, so only the strategy differs")
 
 left_pick, right_pick, leak_pick = st.columns([2, 2, 3], vertical_alignment="bottom")
 first = left_pick.selectbox("Left", SIDEBAR_STRATEGIES, index=SIDEBAR_STRATEGIES.index("class_weights"),
@@ -35,7 +44,7 @@ show_leak = leak_pick.toggle("Show the leaky mistake", key="compare_leaky", pers
                                   "Clearly marked, and explained below.")
 
 strategies = list(dict.fromkeys([first, second] + (["leaky"] if show_leak else [])))
-configs = {strategy: replace(base, strategy=strategy) for strategy in strategies}
+configs = {strategy: strategy_config(strategy) for strategy in strategies}
 keys = [work.evaluation_key(selection, config) for config in configs.values()]
 results = {strategy: work.stored_evaluation(selection, config) for strategy, config in configs.items()}
 missing = [strategy for strategy, result in results.items() if result is None]
