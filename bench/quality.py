@@ -36,7 +36,8 @@ LIBRARIES = {
                      ["starred_", "my_shazam_tracks", "sort_needed_", "downloads_", "your_top_songs_*"]),
 }
 BLOG = RunConfig(model="logreg", strategy="class_weights",
-                 encoding=Encoding(scaler="maxabs", artist="onehot", year=False, genres=False))
+                 encoding=Encoding(scaler="maxabs", splines=False, artist="onehot", year=False, genres=False,
+                                   album=False))
 SEEDS = (0, 1, 2)
 
 

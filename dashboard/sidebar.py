@@ -20,11 +20,13 @@ from pipeline.config import (ARTIST_ENCODINGS, MODEL_LABELS, MODELS, SCALERS, ST
                              Encoding, RunConfig)
 from pipeline.errors import UserError
 from pipeline.library import Library
+from pipeline.paths import fetched_library_dir
 from pipeline.recommended import recommended_config
 from pipeline.sources import DEMO, read_source
+from pipeline.sources.native import is_saved_library
 
-SOURCES = {"demo": "Demo library", "upload": "Upload an Exportify export", "path": "A path on this server",
-           "spotify": "My Spotify account (coming soon)"}
+SOURCES = {"demo": "Demo library", "upload": "Upload an Exportify export", "path": "A path on this machine",
+           "spotify": "My Spotify library"}
 SCALER_LABELS = {"standard": "Standard (z-score)", "robust": "Robust (median, IQR)", "maxabs": "Max-abs",
                  "none": "None"}
 ARTIST_LABELS = {"onehot": "One-hot", "hashing": "Hashed buckets", "drop": "Leave artists out"}
@@ -82,14 +84,18 @@ def _library_widgets() -> tuple[Library | None, str, str | None, str | None]:
             digest = _digest(files)
             return load_upload(digest, [(f.name, f.getvalue()) for f in files]), f"upload:{digest}", None, None
         if source == "path":
-            path = st.text_input("Folder, .zip or CSV on this server", key="path", bind=BOUND,
+            path = st.text_input("Folder, .zip or CSV on this machine", key="path", bind=BOUND,
                                  placeholder="~/exports/spotify_playlists.zip")
             if not path.strip():
                 return None, "", None, "Type the path of an Exportify folder, .zip or CSV in the sidebar."
             stamp = _stamp(path)
             return load_path(path, stamp), f"path:{path}:{stamp}", None, None
-        return None, "", None, ("Signing in to Spotify is coming soon. Until then, export your library with "
-                            "exportify.app and upload it, or explore the demo library.")
+        folder = fetched_library_dir()
+        if not is_saved_library(folder):
+            return None, "", None, ("Log in and fetch your library on the **Spotify** page (top right); it is "
+                                    "saved on this machine and opens here from then on.")
+        stamp = _stamp(str(folder))
+        return load_path(str(folder), stamp), f"spotify:{stamp}", None, None
     except UserError as error:
         return None, "", str(error), None
 
@@ -206,6 +212,13 @@ def _with_chosen_params(config: RunConfig, fingerprint: str | None) -> RunConfig
 
 def _short(value) -> str:
     return f"{value:.3g}" if isinstance(value, float) else str(value)
+
+
+def switch_page(page: str) -> None:
+    """Open another page with the sidebar's settings kept. A plain ``st.switch_page`` clears the URL's
+    query parameters, which Streamlit refuses while widgets are bound to them; every parameter here is
+    a bound sidebar widget, which writes its value back to the new page's URL."""
+    st.switch_page(page, query_params={})
 
 
 def remember(selection: Selection) -> Selection:

@@ -12,7 +12,7 @@ import pandas as pd
 from pipeline.errors import UserError
 from pipeline.export import ExportPlan, Suggestion, read_suggestions, select_suggestions
 from pipeline.library import Library
-from pipeline.paths import data_dir
+from pipeline.paths import fetched_library_dir
 from pipeline.sources.features import FeatureCache, add_audio_features, default_providers
 from pipeline.sources.native import save_library
 from pipeline.sources.spotify import default_page_cache, fetch_spotify_library
@@ -20,7 +20,6 @@ from pipeline.spotify_auth import SessionTokenCache, SpotifyNotConfigured, has_l
 from pipeline.spotify_client import ResilientSpotify, connect
 from pipeline.spotify_settings import SpotifySettings, load_settings
 
-LIBRARY_FOLDER = "spotify-library"
 LOGIN_LINK_SECONDS = 10 * 60
 """A login link is reused for this long; `start_login` forgets its state after 15 minutes."""
 Progress = Callable[[float, str], None]
@@ -54,17 +53,13 @@ def spotify_client(settings: SpotifySettings, session: MutableMapping[str, Any],
     return connect(settings, scopes, cache=SessionTokenCache(session))
 
 
-def library_folder() -> Path:
-    return data_dir() / LIBRARY_FOLDER
-
-
 def fetch_and_save(client, settings: SpotifySettings, fetch_progress: Progress,
                    features_progress: Progress) -> tuple[Library, Path]:
     """Read the user's library, add audio features and save it where the sidebar can load it."""
     library = fetch_spotify_library(client, default_page_cache(), progress=fetch_progress)
     library = add_audio_features(library, default_providers(settings, client), FeatureCache.default(),
                                  progress=features_progress)
-    folder = library_folder()
+    folder = fetched_library_dir()
     save_library(library, folder)
     return library, folder
 

@@ -45,6 +45,11 @@ def updated_picks(picks: Mapping[tuple[str, str], Pick], playlist_id: str,
     return result
 
 
+PICKED_SUGGESTIONS = "spotify_picked_suggestions"
+"""Session key: picks handed from the Suggestions page to the Spotify page
+(``name``, ``csv`` bytes, ``playlists`` in order, number of ``songs``)."""
+
+
 def picks_frame(suggestions: pd.DataFrame, picks: Mapping[tuple[str, str], Pick],
                 playlist_ids_by_name: Mapping[str, str]) -> pd.DataFrame:
     """Every pick as a CSV row; a song sent to its runner-up goes there, and one song picked twice

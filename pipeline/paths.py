@@ -18,3 +18,8 @@ def data_dir() -> Path:
         path = Path(user_data_dir("playlist-enhancer", appauthor=False))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def fetched_library_dir() -> Path:
+    """Where the dashboard saves the library fetched from Spotify (and the sidebar opens it)."""
+    return data_dir() / "spotify-library"

@@ -98,10 +98,10 @@ def test_a_bad_upload_is_an_error_message_not_a_traceback(app):
     assert "notes.csv" in app.error[0].value
 
 
-def test_spotify_is_announced_as_coming_and_nothing_breaks(app):
+def test_my_spotify_library_before_any_fetch_points_to_the_spotify_page(app):
     app.sidebar.radio(key="source").set_value("spotify").run()
     assert not app.exception
-    assert "coming soon" in app.info[0].value
+    assert "fetch your library on the **Spotify** page" in app.info[0].value
 
 
 def test_the_playlist_table_appears_only_once_opened(app):

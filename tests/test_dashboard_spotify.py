@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from pathlib import Path
@@ -113,8 +114,7 @@ def test_fetch_saves_a_library_the_sidebar_can_load(wired, account, private_data
     assert not at.exception and not at.error
     folder = private_data_dir / "spotify-library"
     message = texts(at.success)
-    assert "choose 'A path on this machine' in the sidebar" in message and str(folder) in message
-    assert at.code[0].value == str(folder)
+    assert "My Spotify library" in message and str(folder) in message
     library = load_library(folder)
     own = [p for p in account.playlists if p.owner == account.user_id or p.collaborative]
     assert sorted(library.playlist_names.values()) == sorted(p.name for p in own)
@@ -251,3 +251,40 @@ def test_a_stale_login_link_says_to_log_in_again(monkeypatch, wired):
 
     assert not at.exception and "log in again" in texts(at.error)
     assert at.get("link_button"), "a fresh login link is offered"
+
+
+def test_a_fetched_library_opens_from_the_sidebar_and_picked_suggestions_go_back_to_spotify(wired, account,
+                                                                                              road_trip):
+    from tests.test_dashboard_apptest import chart, open_app, wait_until
+
+    at = open_app()
+    at.sidebar.radio(key="source").set_value("spotify").run()
+    assert "fetch your library on the **Spotify** page" in texts(at.info), "nothing fetched yet"
+    at.switch_page("app_pages/spotify.py").run()
+    at.button(key="spotify_fetch").click().run()
+    at.button(key="spotify_open_library").click().run()
+    assert not at.exception and at.title[0].value == "Your library"
+    assert "Road Trip" in json.dumps(chart(at, "sizes_chart")), "the fetched playlists are drawn"
+    assert at.sidebar.radio(key="source").value == "spotify"
+
+    at.switch_page("app_pages/suggestions.py").run()
+    at.button(key="suggest_run").click().run()
+    at = wait_until(at, lambda at: at.data_editor)
+    at.selectbox(key="suggest_playlist").set_value(road_trip.id).run()
+    editor = at.data_editor[0]
+    picked = list(editor.value["track_id"][:2])
+    at.session_state[editor.key] = {"edited_rows": {0: {"accept": True}, 1: {"accept": True}},
+                                    "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="suggest_spotify").click().run()
+
+    assert not at.exception and at.title[0].value == "Spotify"
+    at.switch_page("app_pages/spotify.py").run()  # AppTest reruns the page it opened; a browser follows the URL
+    assert at.radio(key="spotify_use_picks").value is True
+    assert at.selectbox(key="spotify_picked_target").value == "Road Trip"
+    at.button(key="spotify_preview").click().run()
+    assert "2 song(s) to add to 'Road Trip'" in texts(at.markdown)
+    assert not wired.requests_to(ADD, "POST"), "nothing is added before the user confirms"
+    before = road_trip.track_ids()
+    at = confirm_and_add(at)
+    assert road_trip.track_ids() == before + picked

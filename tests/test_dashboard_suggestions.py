@@ -67,7 +67,8 @@ def test_picks_survive_switching_playlists_and_collect_for_the_download(small_li
     assert picked.loc[tracks[1], ["playlist", "suggested_for"]].tolist() == [table.loc[tracks[1], "runner_up"], name]
 
 
-def test_spotify_export_has_its_place_but_waits_for_sign_in(small_library_folder):
+def test_add_to_spotify_waits_for_picks_and_says_nothing_is_added_unconfirmed(small_library_folder):
     at = suggestions_page(small_library_folder)
     spotify = next(b for b in at.button if b.key == "suggest_spotify")
-    assert spotify.disabled and "Coming with Spotify sign-in" in spotify.help
+    assert spotify.disabled, "nothing picked yet"
+    assert "adds nothing until you confirm" in spotify.help

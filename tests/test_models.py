@@ -20,7 +20,7 @@ from pipeline.models import MODELS, WeightedKNN, XGBPlaylistClassifier, build_mo
 from pipeline.neural_net import PlaylistNet
 from tests.toy_libraries import imbalanced_library, library_of, track_id
 
-AUDIO_ONLY = Encoding(artist="drop", genres=False)
+AUDIO_ONLY = Encoding(artist="drop", genres=False, album=False)
 FAST = {"logreg": {}, "knn": {}, "xgboost": {"n_estimators": 30, "n_jobs": 1},
         "nn": {"hidden_layers": 1, "units": 32, "max_epochs": 25}, "dummy": {}}
 MODEL_CLASSES = {"logreg": LogisticRegression, "knn": WeightedKNN, "xgboost": XGBPlaylistClassifier,

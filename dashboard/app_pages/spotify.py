@@ -5,12 +5,15 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from dashboard.spotify_panel import (configured_settings, fetch_and_save, is_logged_in, login_link, plan_summary,
                                      plan_table, spotify_client, uploaded_suggestions)
+from dashboard.sidebar import switch_page
+from dashboard.suggestion_picks import PICKED_SUGGESTIONS
 from pipeline.errors import UserError
 from pipeline.export import apply_export, plan_export
 from pipeline.spotify_auth import READ_SCOPES, WRITE_SCOPES, SpotifyNotConfigured, finish_login
 
 README_SECTION = "README.md#use-your-own-spotify-library"
 PLAN, RESULT, CONFIRM = "spotify_export_plan", "spotify_export_result", "spotify_confirm"
+OPEN_LIBRARY = "spotify_open_library_next"
 
 
 def secrets_section() -> dict | None:
@@ -25,6 +28,9 @@ def progress_reporter(bar, share: tuple[float, float]):
     start, width = share
     return lambda fraction, message: bar.progress(min(1.0, start + width * fraction), text=message)
 
+
+if st.session_state.pop(OPEN_LIBRARY, False):  # "Open my library" was pressed: the sidebar now shows it
+    switch_page("app_pages/library.py")
 
 st.title("Spotify")
 try:
@@ -82,27 +88,40 @@ if st.button("Fetch my library", key="spotify_fetch", type="primary", disabled=n
         st.error(str(error), icon=":material/error:")
     else:
         bar.empty()
-        st.success(f"Saved {len(library.playlists())} playlists and {len(library.liked)} liked songs: choose "
-                   f"'A path on this machine' in the sidebar and enter {folder}", icon=":material/check_circle:")
-        st.code(str(folder), language=None)
+        st.success(f"Saved {len(library.playlists())} playlists and {len(library.liked)} liked songs on this "
+                   f"machine ({folder}). They open as **My Spotify library** in the sidebar.",
+                   icon=":material/check_circle:")
+        st.button("Open my library", key="spotify_open_library", icon=":material/library_music:",
+                  on_click=lambda: st.session_state.update({"source": "spotify", OPEN_LIBRARY: True}))
         for warning in library.warnings:
             st.warning(warning.message, icon=":material/warning:")
 
 # ----- exporting -------------------------------------------------------------------------------
 st.subheader("Add accepted suggestions to a playlist")
-upload = st.file_uploader("Suggestions CSV (the Suggestions page's download, or any suggestions CSV)",
-                          type=["csv"], key="spotify_suggestions")
-target = st.text_input("Playlist (name, id or link)", key="spotify_target")
+picked = st.session_state.get(PICKED_SUGGESTIONS)  # handed over by the Suggestions page's "Add to Spotify"
+use_picks = picked is not None and st.radio(
+    "Songs to add", [True, False], key="spotify_use_picks", horizontal=True,
+    format_func=lambda picks: f"Picked on the Suggestions page ({picked['songs']} songs)" if picks
+    else "A suggestions CSV file")
+if use_picks:
+    name, content = picked["name"], picked["csv"]
+    target = st.selectbox("Playlist", picked["playlists"], key="spotify_picked_target",
+                          help="The picks go to one playlist at a time; come back for the next.")
+else:
+    upload = st.file_uploader("Suggestions CSV (the Suggestions page's download, or any suggestions CSV)",
+                              type=["csv"], key="spotify_suggestions")
+    name, content = (upload.name, upload.getvalue()) if upload else (None, None)
+    target = st.text_input("Playlist (name, id or link)", key="spotify_target")
 create = st.checkbox("Create the playlist if I have none of that name", key="spotify_create")
-inputs = (upload.name if upload else None, upload.size if upload else None, target.strip(), create)
+inputs = (name, hash(content), target.strip(), create)
 
-if st.button("Preview", key="spotify_preview", disabled=not (upload and target.strip() and logged_in),
+if st.button("Preview", key="spotify_preview", disabled=not (content and target.strip() and logged_in),
              icon=":material/preview:"):
     st.session_state.pop(PLAN, None)
     st.session_state.pop(RESULT, None)
     st.session_state.pop(CONFIRM, None)
     try:
-        suggestions = uploaded_suggestions(upload.name, upload.getvalue(), target.strip())
+        suggestions = uploaded_suggestions(name, content, target.strip())
         plan = plan_export(spotify_client(settings, st.session_state, READ_SCOPES), suggestions, target.strip(),
                            create=create)
     except UserError as error:

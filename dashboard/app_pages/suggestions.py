@@ -3,8 +3,8 @@
 import streamlit as st
 
 from dashboard import work
-from dashboard.suggestion_picks import picks_frame, table_for, updated_picks
-from dashboard.sidebar import current_selection
+from dashboard.suggestion_picks import PICKED_SUGGESTIONS, picks_frame, table_for, updated_picks
+from dashboard.sidebar import current_selection, switch_page
 from pipeline.csv_export import to_csv_bytes
 
 selection = current_selection()
@@ -81,10 +81,15 @@ else:
 download.download_button("Download CSV", to_csv_bytes(accepted), file_name="accepted_suggestions.csv",
                          mime="text/csv", on_click="ignore", key="suggest_download", type="primary",
                          icon=":material/download:", disabled=accepted.empty, width="stretch")
-spotify.button("Add to Spotify", key="suggest_spotify", disabled=True, icon=":material/queue_music:",
-               help="Coming with Spotify sign-in. Until then, from a terminal: python -m pipeline export "
-                    "--suggestions accepted_suggestions.csv --playlist NAME (a dry run until --apply)",
-               width="stretch")
+if spotify.button("Add to Spotify", key="suggest_spotify", disabled=accepted.empty, icon=":material/queue_music:",
+                  help="Opens the Spotify page with these picks: it shows what would be added to which "
+                       "playlist, skips songs already there, and adds nothing until you confirm.",
+                  width="stretch"):
+    st.session_state[PICKED_SUGGESTIONS] = {"name": "accepted_suggestions.csv", "csv": to_csv_bytes(accepted),
+                                            "playlists": list(dict.fromkeys(accepted["playlist"])),
+                                            "songs": len(accepted)}
+    st.session_state["spotify_use_picks"] = True
+    switch_page("app_pages/spotify.py")
 if not accepted.empty:
     with st.expander("Picked songs"):
         st.dataframe(accepted.drop(columns=["accepted", "already_in_playlist"]), hide_index=True,
