@@ -36,6 +36,10 @@ st.title("Spotify")
 try:
     settings = configured_settings(secrets_section())
 except SpotifyNotConfigured:
+    waiting = st.session_state.get(PICKED_SUGGESTIONS)
+    if waiting:
+        st.success(f"Your {waiting['songs']} picked songs are kept here for this session: set Spotify up as "
+                   "below, or download them as CSV on the Suggestions page.", icon=":material/playlist_add_check:")
     st.info("**Spotify is not set up yet.** To use your own library:\n\n"
             "1. Create an app at https://developer.spotify.com/dashboard (tick *Web API*).\n"
             "2. Add the redirect URI `http://127.0.0.1:8501/` exactly.\n"

@@ -201,8 +201,17 @@ def test_a_visit_from_library_to_downloaded_suggestions(server, browser, artifac
     assert all(r["track_id"] in set(demo.liked["track_id"]) - members for r in rows)
     assert all(0 <= float(r["score"]) <= 1 for r in rows)
 
+    # Add to Spotify: the picks travel to the Spotify page (not set up here), the sidebar's choices stay
+    page.get_by_role("button", name="Add to Spotify").click()
+    page.get_by_role("heading", level=1).filter(has_text="Spotify").wait_for(timeout=30_000)
+    page.get_by_text("Your 2 picked songs are kept here").wait_for(timeout=30_000)
+    page.get_by_text("Spotify is not set up yet").wait_for(timeout=30_000)
+    idle(page)
+    assert "/spotify" in page.url and "folds=3" in page.url and "artist=Hashed" in page.url
+    screenshot(page, artifacts, "5-spotify")
+
     # A browser reload keeps the configuration (in the address) and every result (on disk)
-    page.goto(page.url.replace("/suggestions", "/compare"))
+    page.goto(page.url.replace("/spotify", "/compare"))
     page.get_by_text("What your numbers say").wait_for(timeout=30_000)
     assert page.get_by_role("button", name="Evaluate 1 configuration").count() == 0
     page.close()
