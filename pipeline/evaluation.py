@@ -129,8 +129,9 @@ def _threads(config: RunConfig, n_jobs: int | None) -> int:
 def _run_all(tasks: list[Callable[[], Any]], n_jobs: int, done: Callable[[int], None]) -> list:
     """Results of ``tasks`` in order, ``n_jobs`` at a time; ``done`` hears how many have finished.
 
-    Threads, not processes: the fits spend their time in native code that releases the GIL
-    (XGBoost, BLAS, scikit-learn's Cython), and threads need no pickling or start-up.
+    Threads, not processes: they need no pickling or start-up, and XGBoost, the slowest fit,
+    releases the GIL (demo, 5 folds + backtest: 4.8 s with one thread, 2.8 s with two). SciPy's
+    L-BFGS holds it, so logistic regression neither gains nor loses.
     """
     if n_jobs == 1:
         results = []
