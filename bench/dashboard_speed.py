@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,13 +93,16 @@ def store_compared_results(data: Path) -> None:
     os.environ["PLAYLIST_ENHANCER_DATA_DIR"] = str(data)
     from dashboard import tasks
     from dashboard.worker import Progress
-    from pipeline.config import Encoding, RunConfig
+    from dashboard.story import column_config
+    from pipeline.config import Encoding
+    from pipeline.recommended import recommended_config
     from pipeline.sources.demo import demo_library
     demo = demo_library()
     silent = Progress(str(data / "no-stop"), open(os.devnull, "w"))
     for model in COMPARED_MODELS:
         for strategy in ("class_weights", "oversample"):
-            config = RunConfig(model=model, strategy=strategy, encoding=Encoding(artist="hashing"))
+            selected = replace(recommended_config(), model=model, encoding=Encoding(artist="hashing"))
+            config = column_config(selected, strategy)
             tasks.evaluate_and_store(demo, config, FOLDS, demo.fingerprint(), silent)
 
 

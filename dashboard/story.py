@@ -7,14 +7,25 @@ tie whenever two scores differ by less than their sampling noise.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import pandas as pd
 
+from pipeline.config import RunConfig
+from pipeline.imbalance import PARAMS_OF_STRATEGY
+
 HEADLINE_SCORES: tuple[str, ...] = ("accuracy", "top3", "macro_f1", "macro_ap")
 SCORE_WORDS = {"accuracy": "accuracy", "top3": "top-3", "macro_f1": "macro-F1", "macro_ap": "macro-AP",
                "backtest": "the backtest on liked songs"}
+
+
+def column_config(selected: RunConfig, strategy: str) -> RunConfig:
+    """One Compare column: the sidebar's configuration with ``strategy`` and the model's default
+    parameters, keeping only that strategy's own knob (the class-weight strength), so the columns
+    differ by the strategy alone."""
+    own = PARAMS_OF_STRATEGY.get(strategy, ())
+    return replace(selected, strategy=strategy, params={k: v for k, v in selected.param_dict.items() if k in own})
 
 
 def noise_margin(a: float, b: float, n: int) -> float:

@@ -7,6 +7,7 @@ stored once for the module (evaluating is not what they test).
 
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from dashboard import charts, results_store, story, tasks
 from dashboard.worker import Progress
 from pipeline.config import RunConfig
+from pipeline.recommended import recommended_config
 from pipeline.evaluation import EvaluationResult
 from pipeline.sources.demo import demo_library
 from tests.test_dashboard_apptest import chart, fresh_server, open_app, wait_until  # noqa: F401
@@ -44,8 +46,7 @@ def compare_page_with_results(evaluated: Path, **options):
 
 def page_config(strategy: str) -> RunConfig:
     """The page's column for ``strategy``: default model parameters, the sidebar's class-weight strength."""
-    return RunConfig(model="dummy", strategy=strategy,
-                     params={"class_weight_power": 0.5} if strategy == "class_weights" else {})
+    return story.column_config(replace(recommended_config(), model="dummy"), strategy)
 
 
 def stored(strategy: str) -> EvaluationResult:

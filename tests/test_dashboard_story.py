@@ -3,7 +3,7 @@
 import pytest
 
 from dashboard import story
-from pipeline.config import RunConfig
+from pipeline.config import Encoding, RunConfig
 from pipeline.evaluation import Backtest, EvaluationResult
 from pipeline.metrics import PlaylistScore, Scores
 
@@ -99,3 +99,13 @@ def test_training_cost_names_the_slower_strategy_only_when_it_clearly_is():
         "**Random oversampling** takes 5.0× as long to train as **Class weights** (2.0 s against 0.4 s per fold).")
     similar = result("oversample", 0.7, fit_seconds=0.5)
     assert story.cost_sentence("Class weights", quick, "Random oversampling", similar).startswith("Both train in")
+
+
+def test_a_compare_column_differs_from_the_sidebar_by_its_strategy_alone():
+    selected = RunConfig(model="logreg", strategy="class_weights", encoding=Encoding(album=False),
+                         params={"C": 0.2, "class_weight_power": 0.5}, seed=4)
+    weights, oversampling = story.column_config(selected, "class_weights"), story.column_config(selected, "oversample")
+    assert weights.param_dict == {"class_weight_power": 0.5}, "the sidebar's strength kept, tuned C dropped"
+    assert oversampling.param_dict == {} and oversampling.strategy == "oversample"
+    assert {c.encoding for c in (weights, oversampling)} == {selected.encoding}
+    assert {c.seed for c in (weights, oversampling)} == {4}

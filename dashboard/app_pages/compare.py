@@ -8,7 +8,6 @@ from dashboard import charts, story, work
 from dashboard.score_cards import score_cards
 from dashboard.sidebar import SIDEBAR_STRATEGIES, current_selection
 from pipeline.config import MODEL_LABELS, STRATEGY_LABELS
-from pipeline.imbalance import PARAMS_OF_STRATEGY
 
 LEAK_EXPLAINED = (
     "**Why the leaky column looks so good.** Leaky oversampling copies songs from the small playlists "
@@ -21,14 +20,6 @@ LEAK_EXPLAINED = (
 
 selection = current_selection()
 base = replace(selection.config, params=())
-sidebar_params = selection.config.param_dict
-
-
-def strategy_config(strategy: str):
-    """Default model parameters; the sidebar's knob for this strategy (class-weight strength) kept."""
-    return replace(base, strategy=strategy, params={k: v for k, v in sidebar_params.items()
-                                                     if k in PARAMS_OF_STRATEGY.get(strategy, ())})
-
 
 st.title("Compare imbalance strategies")
 st.caption(f"{MODEL_LABELS[base.model]} on {selection.library.source} · {selection.folds}-fold cross-validation "
@@ -44,7 +35,7 @@ show_leak = leak_pick.toggle("Show the leaky mistake", key="compare_leaky", pers
                                   "Clearly marked, and explained below.")
 
 strategies = list(dict.fromkeys([first, second] + (["leaky"] if show_leak else [])))
-configs = {strategy: strategy_config(strategy) for strategy in strategies}
+configs = {strategy: story.column_config(selection.config, strategy) for strategy in strategies}
 keys = [work.evaluation_key(selection, config) for config in configs.values()]
 results = {strategy: work.stored_evaluation(selection, config) for strategy, config in configs.items()}
 missing = [strategy for strategy, result in results.items() if result is None]
