@@ -55,6 +55,12 @@ def run_cell(library, config: RunConfig) -> dict:
         r[key] is not None for r in runs) else float("nan") for key in runs[0]}
 
 
+def print_header(configuration: str = "configuration") -> None:
+    print(f"| library | {configuration} | hit@1 | hit@3 | macro-AP | backtest hit@1 | backtest hit@3 | "
+          "backtest macro-AP | fit s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+
+
 def print_row(library: str, label: str, config: RunConfig, cell: dict) -> None:
     mark = "  LEAKY" if config.leaky else ""
     print(f"| {library} | {label} | {cell['hit1']:.3f} | {cell['hit3']:.3f} | {cell['macro_ap']:.3f} | "
@@ -78,9 +84,7 @@ def main() -> None:
     parser.add_argument("--strategies", nargs="*", default=list(STRATEGIES), choices=STRATEGIES)
     parser.add_argument("--candidates", action="store_true", help="compare the default with the blog's method")
     args = parser.parse_args()
-    print("| library | configuration | hit@1 | hit@3 | macro-AP | backtest hit@1 | backtest hit@3 | "
-          "backtest macro-AP | fit s |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print_header()
     for name in args.libraries:
         source, exclude = LIBRARIES[name]
         library = load_library(source, exclude=exclude)

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from quality import LIBRARIES, run_cell  # noqa: E402
+from quality import LIBRARIES, print_header, print_row, run_cell  # noqa: E402
 
 from pipeline import models  # noqa: E402
 from pipeline.config import RunConfig  # noqa: E402
@@ -40,9 +40,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--libraries", nargs="*", default=list(LIBRARIES), choices=list(LIBRARIES))
     args = parser.parse_args()
-    print("| library | XGBoost | hit@1 | hit@3 | macro-AP | backtest hit@1 | backtest hit@3 | "
-          "backtest macro-AP | fit s |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print_header("XGBoost")
     for name in args.libraries:
         source, exclude = LIBRARIES[name]
         library = load_library(source, exclude=exclude)
@@ -53,9 +51,7 @@ def main() -> None:
                 cell = run_cell(library, config)
             finally:
                 models.MODELS["xgboost"] = spec
-            print(f"| {name} | {label} | {cell['hit1']:.3f} | {cell['hit3']:.3f} | {cell['macro_ap']:.3f} | "
-                  f"{cell['bt_hit1']:.3f} | {cell['bt_hit3']:.3f} | {cell['bt_ap']:.3f} | {cell['fit']:.2f} |",
-                  flush=True)
+            print_row(name, label, config, cell)
 
 
 if __name__ == "__main__":

@@ -48,6 +48,8 @@ def updated_picks(picks: Mapping[tuple[str, str], Pick], playlist_id: str,
 PICKED_SUGGESTIONS = "spotify_picked_suggestions"
 """Session key: picks handed from the Suggestions page to the Spotify page
 (``name``, ``csv`` bytes, ``playlists`` in order, number of ``songs``)."""
+USE_PICKS = "spotify_use_picks"
+"""Session key of the Spotify page's choice between those picks and an uploaded CSV."""
 
 
 def picks_frame(suggestions: pd.DataFrame, picks: Mapping[tuple[str, str], Pick],

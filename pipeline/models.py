@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Callable
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
@@ -112,7 +113,7 @@ def _columns_with_rows(X, minimum: int) -> np.ndarray | None:
     """Columns non-zero in at least ``minimum`` rows (None: keep all)."""
     if minimum <= 1:
         return None
-    counts = X.getnnz(axis=0) if hasattr(X, "getnnz") else np.count_nonzero(np.asarray(X), axis=0)
+    counts = X.tocsr().getnnz(axis=0) if sp.issparse(X) else np.count_nonzero(np.asarray(X), axis=0)
     kept = np.flatnonzero(counts >= minimum)
     return kept if len(kept) else None
 
@@ -120,7 +121,7 @@ def _columns_with_rows(X, minimum: int) -> np.ndarray | None:
 def _take_columns(X, columns: np.ndarray | None):
     if columns is None:
         return X
-    return X.tocsc()[:, columns].tocsr() if hasattr(X, "tocsc") else np.asarray(X)[:, columns]
+    return X.tocsr()[:, columns] if sp.issparse(X) else np.asarray(X)[:, columns]
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,5 @@
 """Compare: two imbalance strategies side by side on your playlists, and the leaky mistake if asked."""
 
-from dataclasses import replace
-
 import streamlit as st
 
 from dashboard import charts, story, work
@@ -19,10 +17,9 @@ LEAK_EXPLAINED = (
 )
 
 selection = current_selection()
-base = replace(selection.config, params=())
 
 st.title("Compare imbalance strategies")
-st.caption(f"{MODEL_LABELS[base.model]} on {selection.library.source} · {selection.folds}-fold cross-validation "
+st.caption(f"{MODEL_LABELS[selection.config.model]} on {selection.library.source} · {selection.folds}-fold cross-validation "
            "split by track · the model's default parameters in every column, so only the strategy differs")
 
 left_pick, right_pick, leak_pick = st.columns([2, 2, 3], vertical_alignment="bottom")

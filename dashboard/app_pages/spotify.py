@@ -6,7 +6,7 @@ from streamlit.errors import StreamlitSecretNotFoundError
 from dashboard.spotify_panel import (configured_settings, fetch_and_save, is_logged_in, login_link, plan_summary,
                                      plan_table, spotify_client, uploaded_suggestions)
 from dashboard.sidebar import switch_page
-from dashboard.suggestion_picks import PICKED_SUGGESTIONS
+from dashboard.suggestion_picks import PICKED_SUGGESTIONS, USE_PICKS
 from pipeline.errors import UserError
 from pipeline.export import apply_export, plan_export
 from pipeline.spotify_auth import READ_SCOPES, WRITE_SCOPES, SpotifyNotConfigured, finish_login
@@ -104,7 +104,7 @@ if st.button("Fetch my library", key="spotify_fetch", type="primary", disabled=n
 st.subheader("Add accepted suggestions to a playlist")
 picked = st.session_state.get(PICKED_SUGGESTIONS)  # handed over by the Suggestions page's "Add to Spotify"
 use_picks = picked is not None and st.radio(
-    "Songs to add", [True, False], key="spotify_use_picks", horizontal=True,
+    "Songs to add", [True, False], key=USE_PICKS, horizontal=True,
     format_func=lambda picks: f"Picked on the Suggestions page ({picked['songs']} songs)" if picks
     else "A suggestions CSV file")
 if use_picks:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import work
-from dashboard.suggestion_picks import PICKED_SUGGESTIONS, picks_frame, table_for, updated_picks
+from dashboard.suggestion_picks import PICKED_SUGGESTIONS, USE_PICKS, picks_frame, table_for, updated_picks
 from dashboard.sidebar import current_selection, switch_page
 from pipeline.csv_export import to_csv_bytes
 
@@ -88,7 +88,7 @@ if spotify.button("Add to Spotify", key="suggest_spotify", disabled=accepted.emp
     st.session_state[PICKED_SUGGESTIONS] = {"name": "accepted_suggestions.csv", "csv": to_csv_bytes(accepted),
                                             "playlists": list(dict.fromkeys(accepted["playlist"])),
                                             "songs": len(accepted)}
-    st.session_state["spotify_use_picks"] = True
+    st.session_state[USE_PICKS] = True
     switch_page("app_pages/spotify.py")
 if not accepted.empty:
     with st.expander("Picked songs"):
