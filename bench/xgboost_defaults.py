@@ -19,12 +19,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from quality import LIBRARIES, print_header, print_row, run_cell  # noqa: E402
+import libraries  # noqa: E402
+from quality import print_header, print_row, run_cell  # noqa: E402
 
 from pipeline import models  # noqa: E402
 from pipeline.config import RunConfig  # noqa: E402
 from pipeline.recommended import recommended_config  # noqa: E402
-from pipeline.sources import load_library  # noqa: E402
 
 EARLIER = {"n_estimators": 150, "max_depth": 4, "learning_rate": 0.1, "min_column_rows": 1}
 
@@ -38,12 +38,11 @@ def configs() -> dict[str, tuple[RunConfig, bool]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--libraries", nargs="*", default=list(LIBRARIES), choices=list(LIBRARIES))
+    parser.add_argument("--libraries", nargs="*", default=list(libraries.REAL), choices=list(libraries.REAL))
     args = parser.parse_args()
     print_header("XGBoost")
     for name in args.libraries:
-        source, exclude = LIBRARIES[name]
-        library = load_library(source, exclude=exclude)
+        library = libraries.real_library(name)
         for label, (config, splines) in configs().items():
             spec = models.MODELS["xgboost"]
             models.MODELS["xgboost"] = replace(spec, splines=splines)

@@ -117,10 +117,16 @@ def run_evaluate(args: argparse.Namespace) -> int:
     print(f"  {'metric':<18}{'model':>8}{'baseline':>10}")
     for name, value in vars(result.metrics).items():
         print(f"  {name:<18}{value:>8.3f}{getattr(result.baseline, name):>10.3f}")
+    if result.calibrated is not None:
+        print(f"  {'after calibration':<18}{'':>8}  brier {result.calibrated.brier:.3f}, "
+              f"ece {result.calibrated.ece:.3f} (rankings unchanged)")
     bt = result.backtest
     if bt.n:
         print(f"  backtest on {bt.n} liked songs already filed: top-1 {bt.accuracy:.1%}, top-3 {bt.top3:.1%}, "
               f"macro-AP {bt.macro_ap:.3f} (baseline top-1 {result.baseline_backtest.accuracy:.1%})")
+        calibrated = result.calibrated_backtest
+        if calibrated is not None:
+            print(f"  backtest confidence: ece {bt.ece:.3f} before calibration, {calibrated.ece:.3f} after")
     return 0
 
 
@@ -167,14 +173,21 @@ def add_suggest_command(subparsers) -> None:
                         help="one row per liked song and each of its K best playlists ('all' for every one)")
     parser.add_argument("--per-playlist", type=int, default=25, metavar="N",
                         help="without --per-track: the N best liked songs per playlist (0 = all)")
+    held_back = parser.add_mutually_exclusive_group()
+    held_back.add_argument("--min-precision", type=float, default=None, metavar="P",
+                           help="hold back songs below the confidence at which held-out suggestions were right "
+                                "at least P of the time (e.g. 0.8); with --per-track they get one fits_none row")
+    held_back.add_argument("--min-confidence", type=float, default=None, metavar="T",
+                           help="hold back suggestions whose calibrated confidence is below T (0..1)")
     parser.set_defaults(handler=run_suggest)
 
 
 def run_suggest(args: argparse.Namespace) -> int:
     from pipeline.config import ConfigError
     from pipeline.csv_export import write_csv
-    from pipeline.suggest import suggest
+    from pipeline.suggest import FITS_NONE, check_threshold, choose_threshold, score_liked_songs, suggestions_table
     from pipeline.tuning import best_study_config, config_from_study
+    check_threshold(args.min_confidence, args.min_precision)  # bad flags fail before a slow load
     library = load_library_from(args)
     if args.study:
         config = config_from_study(args.study, args.storage)
@@ -190,9 +203,16 @@ def run_suggest(args: argparse.Namespace) -> int:
             per_track = int(args.per_track)
         else:
             raise ConfigError(f"--per-track takes a positive number or 'all', not '{args.per_track}'")
-    frame = suggest(library, config, per_playlist=args.per_playlist or None, per_track=per_track)
+    scored = score_liked_songs(library, config)
+    threshold = choose_threshold(scored, min_confidence=args.min_confidence, min_precision=args.min_precision)
+    frame = suggestions_table(scored, library, per_playlist=args.per_playlist or None, per_track=per_track,
+                              threshold=threshold)
     write_csv(frame, args.out)
-    print(f"{len(frame):,} suggestions from {config.label()} written to {args.out}", file=sys.stderr)
+    held_back = int((frame["decision"] == FITS_NONE).sum())
+    print(f"{len(frame) - held_back:,} suggestions from {config.label()} written to {args.out}"
+          + (f"; {held_back:,} liked songs fit none of your playlists" if held_back else ""), file=sys.stderr)
+    if threshold is not None:
+        print(threshold.describe(), file=sys.stderr)
     return 0
 
 

@@ -2,7 +2,8 @@
 
 Which rows of a suggestions CSV are exported (`select_suggestions`):
 
-1. If the file has an ``accepted`` column, only rows marked true (true/yes/y/1/x) count.
+1. If the file has an ``accepted`` column, only rows marked true (true/yes/y/1/x) count. Rows
+   with no playlist (``decision`` = ``fits_none``: the song fits none of the playlists) never do.
 2. Of those, rows whose ``playlist`` (name) or ``playlist_id`` equals the target playlist
    (case-insensitive) are exported. If none does but every row targets one and the same
    playlist, all rows are exported (suggestions for "Chill" into a new "Chill finds").
@@ -106,6 +107,7 @@ def select_suggestions(frame: pd.DataFrame, playlist: str, file: str = "suggesti
     rows = frame.assign(file_row=range(2, len(frame) + 2))  # file rows: the header is row 1
     if "accepted" in rows.columns:
         rows = rows[rows["accepted"].map(_is_true)]
+    rows = rows[rows["playlist"].str.strip().ne("") & rows.get("decision", rows["playlist"]).ne("fits_none")]
     wanted = playlist.strip().casefold()
     targets = rows["playlist"].str.strip().str.casefold()
     ids = rows["playlist_id"].str.strip().str.casefold() if "playlist_id" in rows.columns else targets

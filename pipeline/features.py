@@ -16,14 +16,14 @@ from sklearn.compose import ColumnTransformer
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.impute import SimpleImputer
+from sklearn.impute import MissingIndicator, SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import (FunctionTransformer, MaxAbsScaler, RobustScaler, SplineTransformer,
                                    StandardScaler)
 
 from sklearn.utils.validation import check_is_fitted
 
-from pipeline.config import Encoding
+from pipeline.config import ConfigError, Encoding
 from pipeline.library import AUDIO_FEATURES, Library
 
 FRAME_COLUMNS: tuple[str, ...] = (*AUDIO_FEATURES, "year", "artists", "genres", "album", "added_days")
@@ -47,12 +47,21 @@ def track_frame(library: Library, track_ids: Iterable[str], added_at: Iterable |
     return frame
 
 
-def build_encoder(encoding: Encoding) -> ColumnTransformer:
+def build_encoder(encoding: Encoding, library: Library | None = None) -> ColumnTransformer:
     """The `ColumnTransformer` for an `Encoding`: audio features (+ year, added date) scaled,
-    artists one-hot or hashed, genres multi-hot."""
-    numeric = list(AUDIO_FEATURES) + (["year"] if encoding.year else []) + (
-        ["added_days"] if encoding.added_at else [])
-    blocks: list[tuple] = [("audio", _numeric_block(encoding.scaler, encoding.splines), numeric)]
+    artists one-hot or hashed, genres multi-hot.
+
+    With a ``library``, numeric columns no track has a value for are left out (an export without
+    ``loudness``), and columns missing on some tracks get a missing-indicator beside their imputed
+    value. Raises `ConfigError` when the encoding leaves nothing to learn from.
+    """
+    numeric = numeric_columns(encoding, library)
+    blocks: list[tuple] = []
+    if numeric:
+        blocks.append(("audio", _numeric_block(encoding.scaler, encoding.splines), numeric))
+        if library is None or library.tracks.reindex(columns=numeric).isna().to_numpy().any():
+            # only columns with gaps in training get an indicator ("missing-only")
+            blocks.append(("missing", MissingIndicator(features="missing-only", error_on_new=False), numeric))
     if encoding.artist == "onehot":
         blocks.append(("artist", MultiHot(), "artists"))
     elif encoding.artist == "hashing":
@@ -61,7 +70,23 @@ def build_encoder(encoding: Encoding) -> ColumnTransformer:
         blocks.append(("genres", MultiHot(), "genres"))
     if encoding.album:
         blocks.append(("album", MultiHot(), "album"))
+    if not blocks:
+        raise ConfigError("nothing to learn from: this library has no audio features or release years, and the "
+                          "encoding leaves out artists, albums and genres (turn one of them on)")
     return ColumnTransformer(blocks, remainder="drop", sparse_threshold=0.3)
+
+
+def numeric_columns(encoding: Encoding, library: Library | None = None) -> list[str]:
+    """The numeric inputs of an encoding: audio features, then year and added date if asked for;
+    with a ``library``, only those some track has a value for."""
+    numeric = list(AUDIO_FEATURES) + (["year"] if encoding.year else []) + (
+        ["added_days"] if encoding.added_at else [])
+    if library is None:
+        return numeric
+    present = set(library.available_features())
+    present |= {"year"} if library.tracks["year"].notna().any() else set()
+    present |= {"added_days"} if library.memberships["added_at"].notna().any() else set()
+    return [column for column in numeric if column in present]
 
 
 def _numeric_block(scaler: str, splines: bool = False):
@@ -84,6 +109,15 @@ class MultiHot(TransformerMixin, BaseEstimator):
 
     Unlike `CountVectorizer`, a library where the column is empty everywhere (no genres in the
     export) gives one all-zero column instead of an error; tokens unseen in training map to nothing.
+
+    Like `CountVectorizer`, its input is one column of cells (a sequence, Series or one-column
+    frame of tuples of strings), not a numeric matrix; its tags say so, which is why scikit-learn's
+    estimator checks, all built on numeric matrices, skip it.
+
+    Attributes
+    ----------
+    vocabulary_ : dict of str to int
+        Each token (casefolded) seen in `fit` and its column, in sorted order.
     """
 
     def fit(self, X, y=None) -> "MultiHot":
@@ -101,6 +135,12 @@ class MultiHot(TransformerMixin, BaseEstimator):
             columns += sorted(found)
         data = np.ones(len(rows))
         return sp.csr_matrix((data, (rows, columns)), shape=(len(cells), max(len(self.vocabulary_), 1)))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.one_d_array = True
+        tags.input_tags.two_d_array = False
+        return tags
 
 
 def _cells(X) -> list:

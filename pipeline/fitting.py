@@ -15,6 +15,7 @@ import pandas as pd
 from imblearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
+from pipeline.calibration import CalibratedPlaylistClassifier
 from pipeline.config import ConfigError, RunConfig
 from pipeline.features import build_encoder, track_frame
 from pipeline.imbalance import STRATEGY_PARAMS, class_weights, leaky_oversample_indices, make_sampler
@@ -24,6 +25,9 @@ from pipeline.models import build_model, model_encoding
 # One BLAS thread: our matrices are small, and on a busy 2-core machine OpenBLAS threads
 # spin-waiting for each other made a logistic regression fit ~40x slower (13 s -> 0.3 s).
 ONE_BLAS_THREAD = {"limits": 1, "user_api": "blas"}
+CALIBRATION_FOLDS = 3
+"""Inner, track-grouped folds whose out-of-fold scores calibrate a model (3: each inner model
+still sees two thirds of the training tracks; more folds cost a fit each)."""
 
 
 @dataclass(frozen=True)
@@ -42,9 +46,10 @@ class TrainingRows:
         playlists = library.playlists()
         if len(playlists) < 2:
             raise LibraryError(f"need at least two playlists to learn from, found {len(playlists)}")
-        if not library.has_features():
-            raise LibraryError("this library has no audio features yet: fetch them first "
-                               "(python -m pipeline features) or use an export that includes them")
+        if not library.learnable_inputs():
+            raise LibraryError("nothing to learn from: no track has audio features, artists, albums, release "
+                               "years or genres; add audio features with 'python -m pipeline features' or use "
+                               "an export that includes them")
         ids = playlists["playlist_id"].tolist()
         index = {playlist_id: i for i, playlist_id in enumerate(ids)}
         rows = library.memberships
@@ -67,11 +72,12 @@ class TrainingRows:
         return np.arange(min(3, len(self.playlist_ids)))
 
 
-def build_pipeline(config: RunConfig) -> Pipeline:
-    """The unfitted ``encode -> [resample] -> model`` pipeline for a configuration."""
+def build_pipeline(config: RunConfig, library: Library | None = None) -> Pipeline:
+    """The unfitted ``encode -> [resample] -> model`` pipeline for a configuration (with a
+    ``library``, its encoder skips numeric columns the library has no values for)."""
     params = config.param_dict
     model_params = {k: v for k, v in params.items() if k not in STRATEGY_PARAMS}
-    steps = [("encode", build_encoder(model_encoding(config.model, config.encoding)))]
+    steps = [("encode", build_encoder(model_encoding(config.model, config.encoding), library))]
     sampler = make_sampler(config.strategy, config.seed, smote_k=params.get("smote_k", 5))
     if sampler is not None:
         steps.append(("resample", sampler))
@@ -79,15 +85,23 @@ def build_pipeline(config: RunConfig) -> Pipeline:
     return Pipeline(steps)
 
 
-def fit_rows(config: RunConfig, library: Library, rows: TrainingRows, index: np.ndarray) -> Pipeline:
-    """Fit the configuration's pipeline on the rows at ``index`` (labels are playlist column indices)."""
+def fit_rows(config: RunConfig, library: Library, rows: TrainingRows, index: np.ndarray,
+             calibrate: bool = False):
+    """Fit the configuration's pipeline on the rows at ``index`` (labels are playlist column indices).
+
+    With ``calibrate``, the pipeline is wrapped in a `CalibratedPlaylistClassifier` whose inner
+    folds are grouped by track: its `predict_proba` is then a calibrated probability.
+    """
     X = track_frame(library, rows.track_ids[index], rows.added_at.iloc[index])
     y = rows.labels[index]
-    pipeline = build_pipeline(config)
+    pipeline = build_pipeline(config, library)
     fit_params = {}
     if config.strategy == "class_weights":
         power = float(config.param_dict.get("class_weight_power", 1.0))
         fit_params["model__sample_weight"] = class_weights(y, power)
+    if calibrate:
+        pipeline = CalibratedPlaylistClassifier(pipeline, cv=CALIBRATION_FOLDS, random_state=config.seed)
+        fit_params["groups"] = rows.track_ids[index]
     try:
         with threadpool_limits(**ONE_BLAS_THREAD):
             return pipeline.fit(X, y, **fit_params)
@@ -97,6 +111,12 @@ def fit_rows(config: RunConfig, library: Library, rows: TrainingRows, index: np.
         if "SMOTE" in repr(error) or "n_neighbors" in str(error):
             raise ConfigError(f"{config.label()} cannot train on this library: {error}") from None
         raise
+
+
+def encoder_of(model) -> object:
+    """The fitted encode step of a pipeline from `fit_rows`, calibrated or not."""
+    pipeline = getattr(model, "estimator_", model)
+    return pipeline.named_steps["encode"]
 
 
 def training_rows_for(config: RunConfig, rows: TrainingRows, index: np.ndarray) -> np.ndarray:
@@ -114,10 +134,23 @@ def prior_scores(rows: TrainingRows, index: np.ndarray, n_tracks: int) -> np.nda
     return np.tile(prior, (n_tracks, 1))
 
 
-def predict_scores(pipeline: Pipeline, frame: pd.DataFrame, n_playlists: int) -> np.ndarray:
-    """Probabilities for every playlist column (playlists unseen in training score 0)."""
+def predict_scores(model, frame: pd.DataFrame, n_playlists: int) -> np.ndarray:
+    """Probabilities for every playlist column (playlists unseen in training score 0);
+    calibrated when ``model`` is."""
     with threadpool_limits(**ONE_BLAS_THREAD):
-        proba = pipeline.predict_proba(frame)
-    full = np.zeros((len(frame), n_playlists))
-    full[:, np.asarray(pipeline.classes_, dtype=int)] = proba
+        proba = model.predict_proba(frame)
+    return _all_playlists(proba, model.classes_, n_playlists)
+
+
+def predict_raw_and_calibrated(model, frame: pd.DataFrame, n_playlists: int) -> tuple[np.ndarray, np.ndarray]:
+    """For a calibrated model: the wrapped pipeline's own probabilities and the calibrated ones."""
+    with threadpool_limits(**ONE_BLAS_THREAD):
+        raw = model.predict_uncalibrated_proba(frame)
+    return (_all_playlists(raw, model.classes_, n_playlists),
+            _all_playlists(model.calibrator_.transform(raw), model.classes_, n_playlists))
+
+
+def _all_playlists(proba: np.ndarray, classes, n_playlists: int) -> np.ndarray:
+    full = np.zeros((len(proba), n_playlists))
+    full[:, np.asarray(classes, dtype=int)] = proba
     return full

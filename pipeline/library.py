@@ -120,14 +120,46 @@ class Library:
         filed = set(self.memberships["track_id"])
         return pd.Index([t for t in self.liked["track_id"] if t in filed], name="track_id")
 
-    def feature_coverage(self) -> float:
-        """Share of tracks (playlist or liked) that have every audio feature."""
+    def feature_coverage_by_feature(self) -> dict[str, float]:
+        """Per audio feature: the share of tracks (playlist or liked) that have a value for it."""
         if self.tracks.empty:
+            return {feature: 0.0 for feature in AUDIO_FEATURES}
+        known = self.tracks[list(AUDIO_FEATURES)].notna().mean()
+        return {feature: float(known[feature]) for feature in AUDIO_FEATURES}
+
+    def available_features(self) -> tuple[str, ...]:
+        """The audio features with a value on at least one track: what a model can use."""
+        return tuple(f for f, share in self.feature_coverage_by_feature().items() if share > 0)
+
+    def absent_features(self) -> tuple[str, ...]:
+        """The audio features no track has (a column the export lacks): left out of every model."""
+        return tuple(f for f in AUDIO_FEATURES if f not in self.available_features())
+
+    def feature_coverage(self) -> float:
+        """Share of tracks that have every audio feature this library has (see `absent_features`)."""
+        available = list(self.available_features())
+        if self.tracks.empty or not available:
             return 0.0
-        return float(self.tracks[list(AUDIO_FEATURES)].notna().all(axis=1).mean())
+        return float(self.tracks[available].notna().all(axis=1).mean())
 
     def has_features(self) -> bool:
-        return self.feature_coverage() > 0
+        """Whether any track has any audio feature."""
+        return bool(self.available_features())
+
+    def learnable_inputs(self) -> tuple[str, ...]:
+        """What a model can learn from here: audio features, artists, albums, release years, genres.
+
+        Only inputs some track actually has are named; an empty tuple means nothing to learn from.
+        """
+        tracks = self.tracks
+        found = ["audio features"] if self.has_features() else []
+        found += [label for label, present in (
+            ("artists", tracks["artists"].map(len).gt(0).any()),
+            ("albums", tracks["album"].astype(str).str.len().gt(0).any()),
+            ("release years", tracks["year"].notna().any()),
+            ("genres", tracks["genres"].map(len).gt(0).any()),
+        ) if present]
+        return tuple(found)
 
     def fingerprint(self) -> str:
         """A short stable hash of the content (not the source path): keys caches and studies."""
@@ -151,6 +183,8 @@ class Library:
             "liked": int(len(self.liked)),
             "liked_in_playlists": int(len(self.liked_in_playlists())),
             "feature_coverage": round(self.feature_coverage(), 4),
+            "feature_coverage_by_feature": {f: round(v, 4) for f, v in self.feature_coverage_by_feature().items()},
+            "absent_features": list(self.absent_features()),
             "largest_three_share": round(float(playlists["size"].head(3).sum() / max(len(self.memberships), 1)), 4),
             "playlist_sizes": {row.playlist_name: int(row.size) for row in playlists.itertuples()},
             "fingerprint": self.fingerprint(),
@@ -258,22 +292,34 @@ def _normalise_liked(liked: pd.DataFrame, found: list[Warning_]) -> pd.DataFrame
     return liked[~duplicated].reset_index(drop=True)
 
 
+FEATURES_HOWTO = ("add them with 'python -m pipeline features --library SOURCE --out FOLDER' "
+                  "(ReccoBeats, or Spotify for older apps) or use an export that includes them")
+
+
 def _feature_warnings(tracks: pd.DataFrame) -> list[Warning_]:
+    """What the library lacks in audio features, what that costs, and how to get them."""
     if tracks.empty:
         return []
     known = tracks[list(AUDIO_FEATURES)].notna()
-    missing = ~known.all(axis=1)
-    if missing.all():
-        absent = [feature for feature in AUDIO_FEATURES if not known[feature].any()]
-        what = ("no audio features in this library" if len(absent) == len(AUDIO_FEATURES)
-                else f"audio features incomplete: no values at all for {', '.join(absent)}" if absent
-                else "every track lacks at least one audio feature")
-        return [Warning_("no_features", f"{what}: fetch them from a feature provider (Spotify or ReccoBeats) "
-                         "before training", int(missing.sum()))]
+    absent = [feature for feature in AUDIO_FEATURES if not known[feature].any()]
+    if len(absent) == len(AUDIO_FEATURES):
+        return [Warning_("no_features", "no audio features in this library: models learn from artists, albums, "
+                         "release years and genres only, which cannot tell apart playlists of similar artists "
+                         f"by mood or tempo; audio features would help: {FEATURES_HOWTO}", len(tracks))]
+    found = []
+    if absent:
+        names = ", ".join(f.removesuffix("_ms") for f in absent)
+        found.append(Warning_("absent_features", f"audio features incomplete: no values at all for {names}; "
+                              f"{'it is' if len(absent) == 1 else 'they are'} left out of the model, so playlists "
+                              f"that differ mainly in {names} are harder to tell apart ({FEATURES_HOWTO})",
+                              len(absent)))
+    present = [feature for feature in AUDIO_FEATURES if feature not in absent]
+    missing = ~known[present].all(axis=1)
     if missing.any():
-        return [Warning_("missing_features", f"{int(missing.sum())} of {len(tracks)} tracks lack some audio "
-                         "features; models fill the gaps with the playlist median", int(missing.sum()))]
-    return []
+        found.append(Warning_("missing_features", f"{int(missing.sum())} of {len(tracks)} tracks lack some audio "
+                              "features; models fill each gap with the median of the training tracks and mark "
+                              "it as missing", int(missing.sum())))
+    return found
 
 
 def _merge_warnings(found: list[Warning_]) -> list[Warning_]:

@@ -10,6 +10,13 @@ balanced accuracy): when the predicted playlist holds it, one count on that
 playlist's diagonal; otherwise its one count is shared equally among the rows of
 the playlists that hold it (1/k each) in the predicted column. Every item
 therefore adds exactly one count, and the diagonal sum equals top-1 hits.
+
+Confidence is judged on the top choice: its score is the confidence, whether the
+playlist holds the track is the outcome. The expected calibration error (ECE)
+bins the top choices by confidence (10 equal-width bins) and averages
+``|mean confidence - share right|`` weighted by bin size; the Brier score is
+the mean squared error of every (track, playlist) score against the 0/1 truth,
+summed over playlists and averaged over tracks.
 """
 
 from __future__ import annotations
@@ -30,6 +37,8 @@ class Scores:
     balanced_accuracy: float
     macro_ap: float
     skew: float
+    brier: float = float("nan")
+    ece: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,51 @@ def average_precisions(proba: np.ndarray, truth: np.ndarray) -> np.ndarray:
     return result
 
 
+def top_choice(proba: np.ndarray, truth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per item: the highest score (the confidence) and whether that playlist holds the track."""
+    best = proba.argmax(axis=1)
+    rows = np.arange(len(proba))
+    return proba[rows, best], truth[rows, best]
+
+
+def brier_score(proba: np.ndarray, truth: np.ndarray) -> float:
+    """Squared error of every score against the 0/1 truth, summed over playlists, averaged over items."""
+    return float(((proba - truth) ** 2).sum(axis=1).mean()) if len(proba) else float("nan")
+
+
+def reliability(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> list[dict]:
+    """Per non-empty confidence bin: its edges, mean confidence, share right and item count."""
+    # bin b holds [b / bins, (b + 1) / bins); the nudge keeps 0.3 out of the bin below 0.3 * 10 = 2.99..
+    which = np.clip(np.floor(np.asarray(confidence, dtype=float) * bins + 1e-9).astype(int), 0, bins - 1)
+    table = []
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            table.append({"low": b / bins, "high": (b + 1) / bins,
+                          "confidence": float(confidence[inside].mean()),
+                          "accuracy": float(np.mean(correct[inside])), "count": int(inside.sum())})
+    return table
+
+
+def expected_calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+    """Bin-size-weighted mean gap between confidence and accuracy (0 = perfectly calibrated)."""
+    if len(confidence) == 0:
+        return float("nan")
+    return float(sum(row["count"] * abs(row["confidence"] - row["accuracy"])
+                     for row in reliability(confidence, correct, bins)) / len(confidence))
+
+
+def calibration_noise_floor(bins: list[dict]) -> float:
+    """The ECE a perfectly calibrated model would still show on this few items, given `reliability`
+    bins: per bin, the expected gap ``sqrt(2 / pi * c (1 - c) / n)`` of a mean of n coin flips
+    from their probability c, weighted by bin size. Below it, a lower ECE means nothing."""
+    total = sum(row["count"] for row in bins)
+    if not total:
+        return float("nan")
+    return float(sum(row["count"] * np.sqrt(2 / np.pi * row["confidence"] * (1 - row["confidence"]) / row["count"])
+                     for row in bins) / total)
+
+
 def score(proba: np.ndarray, truth: np.ndarray, largest: np.ndarray) -> Scores:
     """Headline `Scores`; ``largest`` holds the column indices of the three largest playlists."""
     matrix = confusion(proba, truth)
@@ -90,6 +144,8 @@ def score(proba: np.ndarray, truth: np.ndarray, largest: np.ndarray) -> Scores:
         balanced_accuracy=float(recall[support].mean()) if support.any() else 0.0,
         macro_ap=float(np.nanmean(average_precisions(proba, truth))) if truth.any() else 0.0,
         skew=float(skew),
+        brier=brier_score(proba, truth),
+        ece=expected_calibration_error(*top_choice(proba, truth)),
     )
 
 

@@ -18,7 +18,8 @@ from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from pipeline.config import ConfigError, Encoding
 
@@ -29,6 +30,26 @@ class WeightedKNN(ClassifierMixin, BaseEstimator):
     ``KNeighborsClassifier`` takes no sample weights, so class weights enter as a
     prior correction: ``p(c | x) ∝ p_knn(c | x) · w_c`` with ``w_c`` the mean
     sample weight of class c in training. Without weights it is plain KNN.
+
+    Parameters
+    ----------
+    n_neighbors : int, default=15
+        Neighbours that vote for each track (at most the number of training rows).
+    weights : {"uniform", "distance"}, default="distance"
+        How each neighbour's vote is weighted, as in `KNeighborsClassifier`.
+    metric : str, default="cosine"
+        Distance between tracks, as in `KNeighborsClassifier`.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Playlist labels, in the column order of `predict_proba`.
+    class_weight_ : ndarray of shape (n_classes,)
+        ``w_c``: the mean sample weight of each class in training (ones without weights).
+    knn_ : KNeighborsClassifier
+        The fitted neighbour search.
+    n_features_in_ : int
+        Number of input features seen in `fit`.
     """
 
     def __init__(self, n_neighbors: int = 15, weights: str = "distance", metric: str = "cosine") -> None:
@@ -37,23 +58,35 @@ class WeightedKNN(ClassifierMixin, BaseEstimator):
         self.metric = metric
 
     def fit(self, X, y, sample_weight=None) -> "WeightedKNN":
-        self.knn_ = KNeighborsClassifier(n_neighbors=min(self.n_neighbors, len(y)), weights=self.weights,
+        """Remember the training tracks `X` (dense or CSR) and labels `y`; return self."""
+        X, y = validate_data(self, X, y, accept_sparse="csr", reset=True)
+        check_classification_targets(y)
+        sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
+        self.knn_ = KNeighborsClassifier(n_neighbors=min(self.n_neighbors, X.shape[0]), weights=self.weights,
                                          metric=self.metric, algorithm="brute")
         self.knn_.fit(X, y)
         self.classes_ = self.knn_.classes_
-        weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
         labels = np.searchsorted(self.classes_, y)
-        self.class_weight_ = np.bincount(labels, weights) / np.bincount(labels)
+        self.class_weight_ = np.bincount(labels, sample_weight) / np.bincount(labels)
         return self
 
     def predict_proba(self, X) -> np.ndarray:
-        check_is_fitted(self, "knn_")
+        """Return (n_samples, n_classes) probabilities, columns as `classes_`."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", reset=False)
         proba = self.knn_.predict_proba(X) * self.class_weight_
         totals = proba.sum(axis=1, keepdims=True)
         return np.divide(proba, totals, out=np.full_like(proba, 1 / proba.shape[1]), where=totals > 0)
 
     def predict(self, X) -> np.ndarray:
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        """Return the most probable playlist for each row of `X`."""
+        proba = self.predict_proba(X)  # first, so an unfitted model raises NotFittedError
+        return self.classes_[proba.argmax(axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
 
 
 class XGBPlaylistClassifier(ClassifierMixin, BaseEstimator):
@@ -62,7 +95,41 @@ class XGBPlaylistClassifier(ClassifierMixin, BaseEstimator):
     Columns non-zero in fewer than ``min_column_rows`` training rows (an artist,
     album or genre seen once or twice) are dropped before boosting: with the
     default ``min_child_weight`` no split could isolate them anyway, and split
-    search over thousands of such columns was most of the fitting time.
+    search over thousands of such columns was most of the fitting time. NaN
+    cells are XGBoost's missing values. Trained on a single playlist, it puts
+    every track there.
+
+    Parameters
+    ----------
+    n_estimators : int, default=100
+        Boosting rounds.
+    max_depth : int, default=3
+        Depth of each tree.
+    learning_rate : float, default=0.15
+        Shrinkage applied to each round.
+    subsample, colsample_bytree : float, default=0.8 and 0.6
+        Share of the rows drawn for each round, and of the columns for each tree.
+    min_child_weight, reg_lambda : float, default=1.0
+        Smallest hessian weight in a leaf, and the L2 penalty on leaf values.
+    max_bin : int, default=32
+        Histogram bins per column (``tree_method="hist"``).
+    min_column_rows : int, default=5
+        Columns non-zero in fewer training rows are left out (1 or less keeps all).
+    random_state : int, default=0
+        Seeds XGBoost's row and column sampling.
+    n_jobs : int, default=1
+        XGBoost's threads.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Playlist labels, in the column order of `predict_proba`.
+    columns_ : ndarray of int or None
+        The columns boosted on (None: all of them).
+    booster_ : xgboost.XGBClassifier or None
+        The fitted booster (None when training saw a single playlist).
+    n_features_in_ : int
+        Number of input features seen in `fit`.
     """
 
     # Defaults measured with bench/xgboost_defaults.py: 100 rounds of depth-3 trees at rate 0.15 without
@@ -86,14 +153,22 @@ class XGBPlaylistClassifier(ClassifierMixin, BaseEstimator):
         self.n_jobs = n_jobs  # one thread: on a busy 2-core machine two spin-waiting threads ran 6x slower
 
     def fit(self, X, y, sample_weight=None) -> "XGBPlaylistClassifier":
-        from xgboost import XGBClassifier
-
+        """Boost on features `X` (dense or CSR) and labels `y`; return self."""
+        X, y = validate_data(self, X, y, accept_sparse="csr", ensure_all_finite="allow-nan", reset=True)
+        check_classification_targets(y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, ensure_non_negative=True)
         self.encoder_ = LabelEncoder().fit(y)
         self.classes_ = self.encoder_.classes_
         self.columns_ = _columns_with_rows(X, self.min_column_rows)
+        if len(self.classes_) == 1:
+            self.booster_ = None  # one playlist: nothing to learn, every track belongs to it
+            return self
+        from xgboost import XGBClassifier
+
         params = {k: v for k, v in self.get_params().items() if k != "min_column_rows"}
         # two playlists: XGBoost's multi-class objective rejects num_class=2 ("num_class >= 1")
-        binary = len(self.classes_) <= 2
+        binary = len(self.classes_) == 2
         self.booster_ = XGBClassifier(**params, tree_method="hist", verbosity=0,
                                       objective="binary:logistic" if binary else "multi:softprob",
                                       eval_metric="logloss" if binary else "mlogloss")
@@ -101,19 +176,33 @@ class XGBPlaylistClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X) -> np.ndarray:
-        check_is_fitted(self, "booster_")
+        """Return (n_samples, n_classes) probabilities, columns as `classes_`."""
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse="csr", ensure_all_finite="allow-nan", reset=False)
+        if self.booster_ is None:
+            return np.ones((X.shape[0], 1))
         proba = self.booster_.predict_proba(_take_columns(X, self.columns_))
         return proba if proba.ndim == 2 else np.column_stack([1 - proba, proba])
 
     def predict(self, X) -> np.ndarray:
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        """Return the most probable playlist for each row of `X`."""
+        proba = self.predict_proba(X)  # first, so an unfitted model raises NotFittedError
+        return self.classes_[proba.argmax(axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        tags.input_tags.allow_nan = True
+        return tags
 
 
 def _columns_with_rows(X, minimum: int) -> np.ndarray | None:
     """Columns non-zero in at least ``minimum`` rows (None: keep all)."""
     if minimum <= 1:
         return None
-    counts = X.tocsr().getnnz(axis=0) if sp.issparse(X) else np.count_nonzero(np.asarray(X), axis=0)
+    # stored entries per column (CSR's getnnz(axis=0), which scipy's sparse arrays lack)
+    counts = (np.bincount(X.tocsr().indices, minlength=X.shape[1]) if sp.issparse(X)
+              else np.count_nonzero(np.asarray(X), axis=0))
     kept = np.flatnonzero(counts >= minimum)
     return kept if len(kept) else None
 

@@ -115,7 +115,7 @@ class PlaylistNet(ClassifierMixin, BaseEstimator):
 
         Raises ValueError (a `UserError`) when `y` holds fewer than two classes.
         """
-        X, y = validate_data(self, X, y, accept_sparse=True, dtype=np.float32)
+        X, y = validate_data(self, X, y, accept_sparse=True, dtype=np.float32, reset=True)
         X = _dense(X)
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)

@@ -6,29 +6,81 @@ are ranked by probability; each suggestion carries the runner-up playlist and
 an explanation a person can read: the three most similar tracks already in
 the playlist, and the audio features where the song sits closest to and
 furthest from the playlist's profile.
+
+Every ``score`` is a calibrated probability that the playlist holds the song
+(`pipeline.calibration`). A threshold on it (`pipeline.abstention`) holds back
+songs that fit none of the playlists well enough: chosen directly
+(``min_confidence``) or as the lowest confidence at which suggestions for
+held-out playlist tracks were right at least ``min_precision`` of the time.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from sklearn.preprocessing import normalize
 
-from pipeline.config import RunConfig
+from pipeline.abstention import at_threshold, threshold_for_precision
+from pipeline.config import ConfigError, RunConfig
 from pipeline.features import track_frame
-from pipeline.fitting import TrainingRows, fit_rows, predict_scores, training_rows_for
+from pipeline.fitting import TrainingRows, encoder_of, fit_rows, predict_scores, training_rows_for
+from pipeline.metrics import top_choice
 from pipeline.library import AUDIO_FEATURES, Library, LibraryError
 
-COLUMNS = ["track_id", "track_name", "artists", "playlist", "playlist_id", "score", "rank",
+COLUMNS = ["track_id", "track_name", "artists", "playlist", "playlist_id", "score", "decision", "rank",
            "already_in_playlist", "runner_up", "runner_up_score", "similar_tracks",
            "closest_features", "furthest_features"]
+SUGGEST, FITS_NONE = "suggest", "fits_none"
+"""The ``decision`` of a row: a suggestion, or a song held back because it fits none of the playlists."""
 FEATURE_LABELS = {"duration_ms": "duration", "instrumentalness": "instrumental", "speechiness": "speechy",
                   "acousticness": "acoustic"}
 EXPLAINED_FEATURES = [f for f in AUDIO_FEATURES if f not in ("key", "mode")]
 
 
-def score_liked_songs(library: Library, config: RunConfig) -> tuple[pd.DataFrame, TrainingRows, object]:
-    """Probability of every playlist (columns, by id) for every liked song (rows, by track id).
+@dataclass(frozen=True)
+class ScoredLikedSongs:
+    """Every liked song scored against every playlist by a calibrated model fitted on all playlists.
+
+    ``scores``: liked songs (rows, by track id) x playlists (columns, by id), calibrated.
+    ``held_out_confidence`` / ``held_out_correct``: the top choice's calibrated score for each
+    playlist track in the model's inner folds (scored by a model that never saw it) and whether
+    that playlist holds it — what a threshold's precision is read from.
+    """
+
+    scores: pd.DataFrame
+    rows: TrainingRows
+    model: object
+    held_out_confidence: np.ndarray
+    held_out_correct: np.ndarray
+
+    def best_scores(self) -> pd.Series:
+        """Each liked song's highest score."""
+        return self.scores.max(axis=1)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """``confidence >= value`` is suggested; ``precision`` was measured on held-out playlist
+    tracks, ``coverage`` is the share of liked songs that get a suggestion."""
+
+    value: float | None
+    precision: float | None
+    coverage: float
+    min_precision: float | None = None
+
+    def describe(self) -> str:
+        if self.value is None:
+            return (f"no confidence threshold reaches {self.min_precision:.0%} precision on held-out songs, "
+                    "so every liked song is held back")
+        right = f"{self.precision:.0%} of suggestions were right on held-out songs" if self.precision is not None \
+            else "no held-out song reached it"
+        return f"suggesting only at confidence >= {self.value:.3f}: {right}; {self.coverage:.0%} of liked songs get one"
+
+
+def score_liked_songs(library: Library, config: RunConfig) -> ScoredLikedSongs:
+    """Fit ``config`` (calibrated) on every playlist membership and score every liked song.
 
     Raises `LibraryError` when there are no liked songs to score.
     """
@@ -37,22 +89,62 @@ def score_liked_songs(library: Library, config: RunConfig) -> tuple[pd.DataFrame
         raise LibraryError("this library has no liked songs, so there is nothing to suggest "
                            "(an Exportify export needs its Liked Songs file, e.g. liked.csv)")
     train = training_rows_for(config, rows, np.arange(len(rows.labels)))
-    model = fit_rows(config, library, rows, train)
+    model = fit_rows(config, library, rows, train, calibrate=True)
     liked = library.liked
     proba = predict_scores(model, track_frame(library, liked["track_id"], liked["added_at"]),
                            len(rows.playlist_ids))
-    return pd.DataFrame(proba, index=liked["track_id"].to_numpy(), columns=rows.playlist_ids), rows, model
+    held_out = _all_columns(model.oof_proba_, model.classes_, len(rows.playlist_ids))
+    truth = _all_columns(model.oof_truth_, model.classes_, len(rows.playlist_ids)).astype(bool)
+    confidence, correct = top_choice(held_out, truth)
+    return ScoredLikedSongs(pd.DataFrame(proba, index=liked["track_id"].to_numpy(), columns=rows.playlist_ids),
+                            rows, model, confidence, correct)
+
+
+def check_threshold(min_confidence: float | None, min_precision: float | None) -> None:
+    """Raise `ConfigError` unless at most one is given and it lies in 0..1."""
+    if min_confidence is not None and min_precision is not None:
+        raise ConfigError("give either a minimum confidence or a minimum precision, not both")
+    for name, value in (("minimum confidence", min_confidence), ("minimum precision", min_precision)):
+        if value is not None and not 0.0 <= value <= 1.0:
+            raise ConfigError(f"the {name} is a share between 0 and 1, not {value}")
+
+
+def choose_threshold(scored: ScoredLikedSongs, min_confidence: float | None = None,
+                     min_precision: float | None = None) -> Threshold | None:
+    """The threshold asked for (None: nothing is held back). ``min_precision`` picks the lowest
+    confidence whose held-out suggestions reach it; ``min_confidence`` is taken as it is."""
+    check_threshold(min_confidence, min_precision)
+    if min_precision is not None:
+        value = threshold_for_precision(scored.held_out_confidence, scored.held_out_correct, min_precision)
+    elif min_confidence is not None:
+        value = float(min_confidence)
+    else:
+        return None
+    measured = at_threshold(scored.held_out_confidence, scored.held_out_correct, value)
+    coverage = float((scored.best_scores() >= value).mean()) if value is not None else 0.0
+    return Threshold(value, measured["precision"], coverage, min_precision)
 
 
 def suggest(library: Library, config: RunConfig, per_playlist: int | None = 25,
-            per_track: int | None = None) -> pd.DataFrame:
+            per_track: int | None = None, min_confidence: float | None = None,
+            min_precision: float | None = None) -> pd.DataFrame:
+    """Suggestions with `COLUMNS` (see `suggestions_table`), thresholded as `choose_threshold` says."""
+    scored = score_liked_songs(library, config)
+    threshold = choose_threshold(scored, min_confidence, min_precision)
+    return suggestions_table(scored, library, per_playlist, per_track, threshold)
+
+
+def suggestions_table(scored: ScoredLikedSongs, library: Library, per_playlist: int | None = 25,
+                      per_track: int | None = None, threshold: Threshold | None = None) -> pd.DataFrame:
     """Suggestions with `COLUMNS`.
 
     Default: per playlist, its ``per_playlist`` best liked songs not already in it (None = all).
     With ``per_track`` = K: one row per liked song and each of its K best playlists (songs already
     in a playlist are kept there and flagged ``already_in_playlist``).
+    With a ``threshold``, rows scoring below it are held back; with ``per_track``, a song with no
+    playlist left gets one row with an empty playlist and ``decision`` = ``fits_none``.
     """
-    scores, rows, model = score_liked_songs(library, config)
+    scores = scored.scores
     long = _long_table(scores, library)
     if per_track is not None:
         long = long[long["track_rank"] <= per_track].sort_values(["track_order", "track_rank"])
@@ -61,8 +153,29 @@ def suggest(library: Library, config: RunConfig, per_playlist: int | None = 25,
         long = long[long["rank"] <= per_playlist] if per_playlist else long
         long = long.sort_values(["playlist_order", "rank"])
     long = _with_runner_up(long, scores, library)
-    long = _with_explanations(long, library, model)
-    return long[COLUMNS].reset_index(drop=True)
+    if threshold is None:
+        return _with_explanations(long, library, scored.model).assign(decision=SUGGEST)[COLUMNS].reset_index(drop=True)
+    # an unreachable precision (value None) holds every song back
+    kept = long[long["score"] >= threshold.value] if threshold.value is not None else long.iloc[:0]
+    kept = _with_explanations(kept, library, scored.model).assign(decision=SUGGEST)
+    if per_track is not None:
+        kept = pd.concat([kept, _fits_none_rows(long, kept)]).sort_values(["track_order", "track_rank"])
+    return kept.reindex(columns=COLUMNS).reset_index(drop=True)
+
+
+def _fits_none_rows(long: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
+    """One row per song with nothing left above the threshold: no playlist; its closest playlist
+    and that score as the runner-up (``score`` too holds that best score)."""
+    held_back = long[~long["track_id"].isin(set(kept["track_id"])) & (long["track_rank"] == 1)]
+    return held_back.assign(runner_up=held_back["playlist"], runner_up_score=held_back["score"], playlist="",
+                            playlist_id="", rank=0, decision=FITS_NONE, similar_tracks="", closest_features="",
+                            furthest_features="")
+
+
+def _all_columns(values: np.ndarray, classes, n_playlists: int) -> np.ndarray:
+    full = np.zeros((len(values), n_playlists), dtype=values.dtype)
+    full[:, np.asarray(classes, dtype=int)] = values
+    return full
 
 
 def _long_table(scores: pd.DataFrame, library: Library) -> pd.DataFrame:
@@ -103,8 +216,10 @@ def _with_runner_up(long: pd.DataFrame, scores: pd.DataFrame, library: Library) 
 
 
 def _with_explanations(long: pd.DataFrame, library: Library, model) -> pd.DataFrame:
+    if long.empty:
+        return long.assign(similar_tracks="", closest_features="", furthest_features="")
     similar, closest, furthest = [], [], []
-    encoder = model.named_steps["encode"]
+    encoder = encoder_of(model)
     profiles = _playlist_profiles(library)
     members = library.memberships.groupby("playlist_id")["track_id"].apply(list)
     for playlist_id, group in long.groupby("playlist_id", sort=False):
@@ -158,7 +273,7 @@ def _feature_fit(library: Library, songs: pd.Series, profile: pd.Series) -> tupl
     z = np.where(np.isnan(z), np.inf, z)
     names = [FEATURE_LABELS.get(f, f) for f in EXPLAINED_FEATURES]
     order = np.argsort(z, axis=1, kind="stable")
-    near = [", ".join(names[j] for j in row[:2]) for row in order]
+    near = [", ".join(names[j] for j in row[:2] if np.isfinite(zrow[j])) for row, zrow in zip(order, z)]
     far = [", ".join(names[j] for j in row[::-1][:2] if np.isfinite(zrow[j]))
            for row, zrow in zip(order, z)]
     return near, far

@@ -19,7 +19,7 @@ import optuna
 import pandas as pd
 
 from pipeline.config import ConfigError, RunConfig
-from pipeline.evaluation import iterate_folds
+from pipeline.out_of_fold import iterate_folds
 from pipeline.fitting import TrainingRows
 from pipeline.library import Library
 from pipeline import metrics

@@ -26,7 +26,7 @@ from pipeline.tuning import config_from_study
 from tests.toy_libraries import track_id, write_exportify_folder
 
 REPO = Path(__file__).resolve().parents[1]
-SCORES = {"accuracy", "top3", "macro_f1", "balanced_accuracy", "macro_ap", "skew"}
+SCORES = {"accuracy", "top3", "macro_f1", "balanced_accuracy", "macro_ap", "skew", "brier", "ece"}
 DEADDA7A = "exportify-deadda7a-2021"
 
 
@@ -73,8 +73,9 @@ def evaluate_json(library: str, model: str, strategy: str, data_dir: Path, *extr
     data = ok_json(run_cli("evaluate", "--library", library, "--model", model, "--strategy", strategy,
                            "--folds", "3", "--json", *extra, data_dir=data_dir))
     assert data["config"]["model"] == model and data["config"]["strategy"] == strategy
-    assert set(data["metrics"]) == set(data["baseline"]) == SCORES
-    assert set(data["backtest"]) == {"n", "accuracy", "top3", "macro_ap"}
+    assert set(data["metrics"]) == set(data["baseline"]) == set(data["calibrated"]) == SCORES
+    assert set(data["backtest"]) == set(data["calibrated_backtest"]) == {"n", "accuracy", "top3", "macro_ap",
+                                                                        "brier", "ece"}
     return data
 
 
@@ -194,6 +195,32 @@ def test_suggest_per_track_all_escapes_names_a_spreadsheet_would_run_as_formulas
     assert {r["playlist"] for r in rows} == {"'+calm", "loud", "mid"}
     filed = [r for r in rows if r["track_id"] == track_id(0)]
     assert [r["already_in_playlist"] for r in filed if r["playlist"] == "'+calm"] == ["True"]
+
+
+def test_suggest_with_a_minimum_precision_holds_back_songs_that_fit_no_playlist(tmp_path, user_data):
+    out = tmp_path / "suggestions.csv"
+    result = run_cli("suggest", "--library", "demo", "--out", str(out), "--per-track", "1", "--min-precision", "0.9",
+                     data_dir=user_data)
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(out, keep_default_na=False)
+    held_back = frame[frame["decision"] == "fits_none"]
+    assert len(frame) == 697 and frame["track_id"].is_unique and 0 < len(held_back) < len(frame)
+    assert (held_back["playlist"] == "").all()
+    assert f"{len(held_back):,} liked songs fit none of your playlists" in result.stderr
+    threshold = float(result.stderr.split("confidence >= ")[1].split(":")[0])
+    suggested = frame[frame["decision"] == "suggest"]
+    assert suggested["score"].min() >= threshold - 5e-4 > held_back["score"].max() - 1e-3
+    assert "of suggestions were right on held-out songs" in result.stderr
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--min-precision", "80"], "the minimum precision is a share between 0 and 1, not 80.0"),
+    (["--min-confidence", "-0.1"], "the minimum confidence is a share between 0 and 1, not -0.1"),
+])
+def test_suggest_refuses_a_threshold_outside_zero_to_one(tmp_path, user_data, flags, message):
+    line = user_error(run_cli("suggest", "--library", "demo", "--out", str(tmp_path / "x.csv"), *flags,
+                              data_dir=user_data))
+    assert line == f"error: {message}"
 
 
 # ----- info from a clean checkout ----------------------------------------------------------------

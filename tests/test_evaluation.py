@@ -14,7 +14,8 @@ from sklearn.linear_model import LogisticRegression
 
 from pipeline import fitting, imbalance
 from pipeline.config import Encoding, RunConfig
-from pipeline.evaluation import EvaluationResult, evaluate, iterate_folds, split_rows
+from pipeline.evaluation import EvaluationResult, evaluate
+from pipeline.out_of_fold import iterate_folds, split_rows
 from pipeline.fitting import TrainingRows
 from pipeline.library import AUDIO_FEATURES
 from pipeline.sources import load_library
@@ -223,7 +224,8 @@ def test_folds_fitted_side_by_side_give_the_result_of_one_after_another(library,
         threads.add(threading.get_ident())
         return fit_rows(*args, **kwargs)
 
-    monkeypatch.setattr("pipeline.evaluation.fit_rows", recording_fit_rows)
+    monkeypatch.setattr("pipeline.evaluation.fit_rows", recording_fit_rows)    # the backtest
+    monkeypatch.setattr("pipeline.out_of_fold.fit_rows", recording_fit_rows)   # the folds
     one_by_one = evaluate(library, config, folds=3, n_jobs=1)
     assert len(threads) == 1
     threads.clear()

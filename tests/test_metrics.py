@@ -132,3 +132,34 @@ def test_with_one_playlist_per_track_the_scores_agree_with_scikit_learn():
     assert scores.accuracy == pytest.approx(accuracy_score(labels, predicted))
     assert scores.macro_f1 == pytest.approx(f1_score(labels, predicted, average="macro"))
     assert scores.balanced_accuracy == pytest.approx(balanced_accuracy_score(labels, predicted))
+
+
+# Confidence is the top choice's score. Top choices (score, right?): t1 .60 yes, t2 .40 no, t3 .40 no,
+# t4 .70 yes, t5 .60 no, t6 .50 yes, t7 .30 yes. Bins of 0.1: .3 {yes} gap .7; .4 {no, no} gap .4 x2;
+# .5 {yes} gap .5; .6 {yes, no} gap .1 x2; .7 {yes} gap .3  ->  ECE = (.7 + .8 + .5 + .2 + .3) / 7.
+ECE = 2.5 / 7
+# Brier: per track, squared errors summed over playlists (t5's truth is A and B):
+# t1 .22, t2 1.10, t3 .70, t4 .12, t5 1.82, t6 .36, t7 .655.
+BRIER = (0.22 + 1.10 + 0.70 + 0.12 + 1.82 + 0.36 + 0.655) / 7
+
+
+def test_confidence_scores_equal_the_hand_computed_ones(rows, truth):
+    scores = metrics.score(PROBA, truth, rows.largest_three)
+    assert scores.ece == pytest.approx(ECE) and scores.brier == pytest.approx(BRIER)
+    bins = metrics.reliability(*metrics.top_choice(PROBA, truth))
+    assert [(b["low"], b["count"], b["accuracy"]) for b in bins] == [
+        (0.3, 1, 1.0), (0.4, 2, 0.0), (0.5, 1, 1.0), (0.6, 2, 0.5), (0.7, 1, 1.0)]
+
+
+def test_honest_confidence_scores_an_ece_of_zero_and_a_certain_right_answer_a_brier_of_zero():
+    confidence = np.array([0.25, 0.25, 0.25, 0.25, 0.75, 0.75, 0.75, 0.75])
+    correct = np.array([True, False, False, False, True, True, True, False])
+    assert metrics.expected_calibration_error(confidence, correct) == pytest.approx(0.0)
+    assert metrics.brier_score(np.eye(3), np.eye(3, dtype=bool)) == 0.0
+
+
+def test_the_noise_floor_shrinks_with_more_songs():
+    few = [{"confidence": 0.7, "count": 25}]
+    many = [{"confidence": 0.7, "count": 2500}]
+    assert metrics.calibration_noise_floor(few) == pytest.approx(10 * metrics.calibration_noise_floor(many))
+    assert 0.07 < metrics.calibration_noise_floor(few) < 0.08      # sqrt(2/pi * .21 / 25)

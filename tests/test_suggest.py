@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.config import Encoding, RunConfig
-from pipeline.library import AUDIO_FEATURES, LibraryError
+from pipeline.config import ConfigError, Encoding, RunConfig
+from pipeline.library import AUDIO_FEATURES, LibraryError, build_library
 from pipeline.recommended import recommended_config
 from pipeline.sources import load_library
-from pipeline.suggest import COLUMNS, EXPLAINED_FEATURES, FEATURE_LABELS, suggest
+from pipeline.suggest import (COLUMNS, EXPLAINED_FEATURES, FEATURE_LABELS, FITS_NONE, SUGGEST, choose_threshold,
+                              score_liked_songs, suggest, suggestions_table)
 from tests.toy_libraries import imbalanced_library, library_of, random_features, track_id
 
 
@@ -110,3 +112,104 @@ def test_a_library_without_liked_songs_says_there_is_nothing_to_suggest():
     library = library_of({"A": [track_id(n) for n in range(6)], "B": [track_id(n) for n in range(6, 12)]})
     with pytest.raises(LibraryError, match="no liked songs, so there is nothing to suggest"):
         suggest(library, RunConfig())
+
+
+# ----- calibrated scores and "fits none of your playlists" ---------------------------------------
+@pytest.fixture(scope="module")
+def scored(demo):
+    return score_liked_songs(demo, recommended_config())
+
+
+def test_a_precision_threshold_holds_back_songs_and_says_so_in_every_row(demo, scored):
+    threshold = choose_threshold(scored, min_precision=0.8)
+    table = suggestions_table(scored, demo, per_track=2, threshold=threshold)
+    assert list(table.columns) == COLUMNS
+    suggested, held_back = table[table["decision"] == SUGGEST], table[table["decision"] == FITS_NONE]
+    assert (suggested["score"] >= threshold.value).all() and (suggested["playlist"] != "").all()
+    assert len(held_back) and (held_back["score"] < threshold.value).all()
+    assert (held_back["playlist"] == "").all() and held_back["track_id"].is_unique
+    assert not set(held_back["track_id"]) & set(suggested["track_id"])
+    # every liked song is accounted for: suggested somewhere, or one fits_none row
+    assert set(suggested["track_id"]) | set(held_back["track_id"]) == set(demo.liked["track_id"])
+    # a held-back song names its closest playlist and that playlist's score instead
+    best = scored.scores.max(axis=1)
+    assert np.allclose(held_back["runner_up_score"], best.loc[held_back["track_id"]].to_numpy())
+    assert np.allclose(held_back["score"], held_back["runner_up_score"])
+
+
+def test_the_threshold_for_a_precision_reaches_it_on_the_songs_it_was_picked_from(scored):
+    threshold = choose_threshold(scored, min_precision=0.8)
+    kept = scored.held_out_confidence >= threshold.value
+    assert scored.held_out_correct[kept].mean() >= 0.8 == threshold.min_precision
+    assert threshold.precision == pytest.approx(scored.held_out_correct[kept].mean())
+    assert 0 < threshold.coverage < 1
+    assert threshold.coverage == pytest.approx((scored.best_scores() >= threshold.value).mean())
+    stricter = choose_threshold(scored, min_precision=0.9)
+    assert stricter.value > threshold.value and stricter.coverage < threshold.coverage
+
+
+def test_without_a_threshold_nothing_is_held_back_and_scores_are_calibrated_probabilities(demo, scored):
+    table = suggestions_table(scored, demo, per_track=1)
+    assert (table["decision"] == SUGGEST).all() and len(table) == len(demo.liked)
+    assert table["score"].between(0, 1).all()
+    # calibrated, not a softmax: a song's scores need not sum to 1 across playlists
+    assert not np.allclose(scored.scores.sum(axis=1), 1.0)
+
+
+def test_per_playlist_lists_drop_what_falls_below_the_threshold(demo, scored):
+    threshold = choose_threshold(scored, min_confidence=0.6)
+    table = suggestions_table(scored, demo, per_playlist=10, threshold=threshold)
+    assert (table["score"] >= 0.6).all() and (table["decision"] == SUGGEST).all()
+    assert len(table) < len(suggestions_table(scored, demo, per_playlist=10))
+
+
+def test_the_same_seed_gives_the_same_held_back_songs(demo):
+    first = suggest(demo, recommended_config(), per_track=1, min_precision=0.85)
+    again = suggest(demo, recommended_config(), per_track=1, min_precision=0.85)
+    pd.testing.assert_frame_equal(first, again)
+
+
+def test_thresholds_outside_zero_to_one_or_both_at_once_are_refused(scored):
+    with pytest.raises(ConfigError, match="between 0 and 1"):
+        choose_threshold(scored, min_precision=80)
+    with pytest.raises(ConfigError, match="not both"):
+        choose_threshold(scored, min_confidence=0.5, min_precision=0.8)
+
+
+# ----- partial exports train and suggest --------------------------------------------------------
+def without_columns(source: Path, target: Path, columns: tuple[str, ...]) -> Path:
+    """A copy of an Exportify folder whose CSVs lack ``columns`` (as some exports do)."""
+    target.mkdir()
+    for csv_file in source.glob("*.csv"):
+        frame = pd.read_csv(csv_file, dtype=str, keep_default_na=False)
+        frame.drop(columns=list(columns)).to_csv(target / csv_file.name, index=False)
+    return target
+
+
+@pytest.mark.parametrize("columns, absent", [(("Loudness",), "loudness"), (("Track Duration (ms)",), "duration")])
+def test_a_real_export_missing_one_feature_column_trains_suggests_and_names_it(shared_data, tmp_path,
+                                                                                 columns, absent):
+    folder = without_columns(shared_data("exportify-deadda7a-2021"), tmp_path / "export", columns)
+    library = load_library(folder)
+    warning, = [w for w in library.warnings if w.code == "absent_features"]
+    assert f"no values at all for {absent};" in str(warning)
+    table = suggest(library, recommended_config(), per_track=1, min_precision=0.8)
+    assert set(table["track_id"]) == set(library.liked["track_id"])
+    assert (table["decision"] == SUGGEST).mean() > 0.5
+
+
+def test_features_on_half_the_tracks_or_none_still_train_and_suggest():
+    ids = [track_id(n) for n in range(40)]
+    full = library_of({"Calm": ids[:20], "Loud": ids[20:36]}, liked=ids[34:40])
+    tracks = full.tracks.copy()
+    tracks.iloc[::2, tracks.columns.get_indexer(list(AUDIO_FEATURES))] = np.nan
+    half = build_library(tracks.reset_index(), full.memberships, full.liked, source="half")
+    none = build_library(full.tracks.assign(**{f: np.nan for f in AUDIO_FEATURES}).reset_index(),
+                         full.memberships, full.liked, source="none")
+    assert [w.code for w in half.warnings] == ["missing_features"]
+    assert [w.code for w in none.warnings] == ["no_features"]
+    for library in (half, none):
+        table = suggest(library, recommended_config(), per_track=1)
+        assert len(table) == 6 and table["score"].between(0, 1).all()
+    # without audio features the explanations cannot name any
+    assert (suggest(none, recommended_config(), per_track=1)["closest_features"] == "").all()

@@ -35,7 +35,8 @@ MEASURED = tuple(f for f in AUDIO_FEATURES if f != "duration_ms")
 UNKNOWN_RETRY_DAYS = 30
 _SPOTIFY_ID = re.compile(r"^(?:spotify:track:|https?://open\.spotify\.com/(?:intl-\w+/)?track/)?([0-9A-Za-z]{22})"
                          r"(?:\?.*)?$")
-_FEATURE_WARNINGS = ("no_features", "missing_features", "features_unknown", "features_unreachable",
+_FEATURE_WARNINGS = ("no_features", "absent_features", "missing_features", "features_unknown",
+                     "features_unreachable",
                      "features_not_spotify")
 Progress = Callable[[float, str], None]
 """``progress(fraction_done, message)``, as in `pipeline.evaluation`."""

@@ -1,0 +1,179 @@
+"""Confidence that means what it says: calibrated playlist scores.
+
+A classifier's raw probabilities are bent by how it was trained: class weights and
+oversampling inflate small playlists, regularisation flattens everything. A
+`ScoreCalibrator` maps every raw score ``p`` to
+
+    q = sigmoid(a * logit(p) + b)
+
+with one ``(a, b)`` for all playlists (Platt scaling pooled over every (track,
+playlist) pair), fitted by maximum likelihood on out-of-fold scores against the
+membership truth. ``q`` is the probability that the playlist holds the track: a
+song's scores need not sum to 1, since it may fit several playlists or none. The
+map is increasing, so no ranking changes: accuracy, top-3 and average precision
+are the same before and after; only the confidence becomes honest.
+
+`CalibratedPlaylistClassifier` wraps any classifier the way scikit-learn's
+`CalibratedClassifierCV(ensemble=False)` does, with two differences: its inner
+folds are grouped by track (rows of one track never straddle an inner split, so
+the calibrator is fitted on scores of tracks the inner model never saw), and the
+truth it calibrates against is every playlist that holds the track.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit, logit
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.utils import _safe_indexing
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d, validate_data
+
+_EDGE = 1e-12  # scores are clipped to [_EDGE, 1 - _EDGE] before the logit
+
+
+class ScoreCalibrator(BaseEstimator):
+    """Pooled Platt scaling of (items x playlists) score matrices: ``q = sigmoid(a logit(p) + b)``.
+
+    Attributes
+    ----------
+    slope_, intercept_ : float
+        ``a`` and ``b``; (1, 0) is the identity, used when the truth has only one kind of pair.
+        ``a`` is kept positive so the map never reverses an order: where higher scores were not
+        more often right, it is near 0 and every score becomes the base rate.
+    """
+
+    def fit(self, proba: np.ndarray, truth: np.ndarray) -> "ScoreCalibrator":
+        x, y = _logits(np.asarray(proba, dtype=float)).ravel(), np.asarray(truth, dtype=bool).ravel()
+        self.slope_, self.intercept_ = 1.0, 0.0
+        if 0 < y.sum() < len(y):
+            # barely regularised: two parameters fitted on thousands of pairs
+            fitted = LogisticRegression(C=1e4).fit(x[:, None], y)
+            self.slope_, self.intercept_ = float(fitted.coef_[0, 0]), float(fitted.intercept_[0])
+            if self.slope_ <= 0:
+                # higher scores were not more often right: keep the order, report the base rate
+                self.slope_, self.intercept_ = 1e-6, float(logit(y.mean()))
+        return self
+
+    def transform(self, proba: np.ndarray) -> np.ndarray:
+        check_is_fitted(self, "slope_")
+        return expit(self.slope_ * _logits(np.asarray(proba, dtype=float)) + self.intercept_)
+
+
+def _logits(proba: np.ndarray) -> np.ndarray:
+    return logit(np.clip(proba, _EDGE, 1 - _EDGE))
+
+
+class CalibratedPlaylistClassifier(ClassifierMixin, BaseEstimator):
+    """A classifier whose `predict_proba` is calibrated on its own out-of-fold scores.
+
+    ``fit`` splits the rows into ``cv`` folds grouped by track (``groups``), fits a clone of
+    ``estimator`` on each fold's complement, scores the fold's tracks, fits a `ScoreCalibrator`
+    on those out-of-fold scores against every playlist that holds each track, then fits the
+    estimator once more on all rows. Predictions are that last fit's scores, calibrated.
+
+    Parameters
+    ----------
+    estimator : classifier
+        Anything with ``fit`` and ``predict_proba`` (here: the encode -> model pipeline).
+    cv : int, default=3
+        Inner folds. Fewer tracks than folds: as many folds as tracks; one track: no calibration.
+    random_state : int, default=0
+        Seeds the inner split.
+
+    Attributes
+    ----------
+    estimator_ : the estimator fitted on all rows.
+    calibrator_ : `ScoreCalibrator` fitted on the inner out-of-fold scores.
+    classes_ : ndarray, the labels in column order.
+    oof_proba_ : ndarray (tracks x classes), calibrated out-of-fold scores of the training tracks.
+    oof_truth_ : ndarray of bool (tracks x classes), which classes hold each training track.
+    """
+
+    def __init__(self, estimator, *, cv: int = 3, random_state: int = 0) -> None:
+        self.estimator = estimator
+        self.cv = cv
+        self.random_state = random_state
+
+    def fit(self, X, y, groups=None, **fit_params) -> "CalibratedPlaylistClassifier":
+        """Fit; ``groups`` names each row's track (default: every row its own track).
+
+        ``fit_params`` go to the estimator's ``fit``; per-row arrays among them are cut per fold.
+        """
+        X, y = self._validated(X, y, reset=True)
+        check_classification_targets(y)
+        self.classes_ = np.unique(y)
+        groups = np.arange(len(y)) if groups is None else np.asarray(groups)
+        labels = np.searchsorted(self.classes_, y)
+        oof, truth = self._out_of_fold(X, labels, groups, fit_params)
+        self.calibrator_ = ScoreCalibrator().fit(oof, truth)
+        self.oof_proba_, self.oof_truth_ = self.calibrator_.transform(oof), truth
+        self.estimator_ = clone(self.estimator).fit(X, y, **fit_params)
+        return self
+
+    def _out_of_fold(self, X, labels: np.ndarray, groups: np.ndarray, fit_params: dict):
+        """Inner out-of-fold scores, one row per track, and the multi-membership truth."""
+        tracks, first_row, track_of_row = np.unique(groups, return_index=True, return_inverse=True)
+        truth = np.zeros((len(tracks), len(self.classes_)), dtype=bool)
+        truth[track_of_row, labels] = True
+        # StratifiedGroupKFold needs some class with at least as many rows as folds
+        folds = min(int(self.cv), len(tracks), int(np.bincount(labels).max()))
+        if folds < 2:
+            return np.full(truth.shape, 1.0 / len(self.classes_)), truth
+        oof = np.zeros(truth.shape)
+        splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
+        for train, test in splitter.split(np.zeros(len(labels)), labels, groups):
+            scored = np.intersect1d(first_row, test)  # one row per held-out track
+            if len(np.unique(labels[train])) < 2:  # nothing to choose between: all on the one class seen
+                oof[track_of_row[scored], labels[train][0]] = 1.0
+                continue
+            inner = clone(self.estimator).fit(_safe_indexing(X, train), self.classes_[labels[train]],
+                                              **_rows_of(fit_params, train, len(labels)))
+            oof[track_of_row[scored]] = self._full_columns(inner, _safe_indexing(X, scored))
+        return oof, truth
+
+    def _full_columns(self, model, X) -> np.ndarray:
+        """``model``'s probabilities with a column per class of ours (classes it never saw score 0)."""
+        full = np.zeros((_num_samples(X), len(self.classes_)))
+        full[:, np.searchsorted(self.classes_, model.classes_)] = model.predict_proba(X)
+        return full
+
+    def predict_uncalibrated_proba(self, X) -> np.ndarray:
+        """The wrapped estimator's own probabilities (rows sum to 1)."""
+        check_is_fitted(self, "estimator_")
+        return self._full_columns(self.estimator_, self._validated(X, reset=False))
+
+    def predict_proba(self, X) -> np.ndarray:
+        """Calibrated probability that each class holds each row's track (rows need not sum to 1)."""
+        raw = self.predict_uncalibrated_proba(X)  # checks it is fitted
+        return self.calibrator_.transform(raw)
+
+    def predict(self, X) -> np.ndarray:
+        best = self.predict_proba(X).argmax(axis=1)
+        return self.classes_[best]
+
+    def _validated(self, X, y=None, *, reset: bool):
+        """Track frames (tuple cells, columns by name) pass as they are, for the wrapped pipeline to
+        check; arrays and sparse matrices are checked here."""
+        if isinstance(X, pd.DataFrame):
+            validate_data(self, X, skip_check_array=True, reset=reset)
+            return X if y is None else (X, column_or_1d(y, warn=True))
+        if y is None and reset:
+            y = None  # validate_data says "requires y" itself
+        return validate_data(self, X, y="no_validation" if not reset else y, accept_sparse="csr", dtype=None,
+                             ensure_all_finite=False, reset=reset)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        inner = clone(self.estimator).__sklearn_tags__()
+        tags.input_tags = inner.input_tags
+        return tags
+
+
+def _rows_of(fit_params: dict, rows: np.ndarray, n_rows: int) -> dict:
+    """Fit parameters for a subset of rows: per-row arrays are cut, everything else passes as is."""
+    return {name: (_safe_indexing(value, rows) if hasattr(value, "__len__") and len(value) == n_rows else value)
+            for name, value in fit_params.items()}

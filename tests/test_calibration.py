@@ -1,0 +1,143 @@
+"""Calibrated confidence: a score of 0.8 is right about 80% of the time, no ranking changes, and the
+calibrator never sees a track it is later scored on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from pipeline import metrics
+from pipeline.calibration import CalibratedPlaylistClassifier, ScoreCalibrator
+from pipeline.config import Encoding, RunConfig
+from pipeline.fitting import TrainingRows, fit_rows
+from pipeline.library import AUDIO_FEATURES
+from pipeline.out_of_fold import fold_tasks
+from tests.toy_libraries import library_of, track_id
+
+RAW_AUDIO = Encoding(scaler="none", splines=False, artist="drop", genres=False, year=False, album=False)
+"""Encoded rows are the tracks' own audio features, so a matrix row names its track."""
+
+ROWS_NEED_NOT_SUM_TO_ONE = ("calibrated scores are per-playlist probabilities that a playlist holds the track; "
+                            "a song may fit several playlists or none, so a row need not sum to 1")
+
+
+@parametrize_with_checks([CalibratedPlaylistClassifier(LogisticRegression(max_iter=500))],
+                         expected_failed_checks=lambda estimator: {
+                             "check_classifiers_train": ROWS_NEED_NOT_SUM_TO_ONE})
+def test_the_wrapper_keeps_the_scikit_learn_contract(estimator, check):
+    check(estimator)
+
+
+def overconfident_scores(n: int = 4000, playlists: int = 5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Softmax scores that claim far more than they know: the top choice is right ~45% of the time."""
+    rng = np.random.default_rng(seed)
+    truth_column = rng.integers(playlists, size=n)
+    logits = rng.normal(0, 1, (n, playlists))
+    logits[np.arange(n), truth_column] += 0.8
+    proba = np.exp(4 * logits)
+    proba /= proba.sum(axis=1, keepdims=True)
+    truth = np.zeros((n, playlists), dtype=bool)
+    truth[np.arange(n), truth_column] = True
+    return proba, truth
+
+
+def test_calibration_makes_an_overconfident_score_honest_on_fresh_songs():
+    proba, truth = overconfident_scores(seed=0)
+    fresh_proba, fresh_truth = overconfident_scores(seed=1)
+    calibrator = ScoreCalibrator().fit(proba, truth)
+    before = metrics.expected_calibration_error(*metrics.top_choice(fresh_proba, fresh_truth))
+    after = metrics.expected_calibration_error(*metrics.top_choice(calibrator.transform(fresh_proba), fresh_truth))
+    assert before > 0.2 and after < 0.05
+    assert metrics.brier_score(calibrator.transform(fresh_proba), fresh_truth) < metrics.brier_score(
+        fresh_proba, fresh_truth)
+
+
+def test_calibration_never_reorders_playlists_or_songs():
+    proba, truth = overconfident_scores()
+    proba = np.clip(proba, 1e-9, None)  # no ties among the smallest scores
+    calibrated = ScoreCalibrator().fit(proba, truth).transform(proba)
+    np.testing.assert_array_equal(calibrated.argsort(axis=1), proba.argsort(axis=1))
+    np.testing.assert_array_equal(calibrated.argsort(axis=0), proba.argsort(axis=0))
+    np.testing.assert_allclose(metrics.average_precisions(calibrated, truth), metrics.average_precisions(proba, truth))
+
+
+def test_with_only_one_kind_of_pair_the_calibrator_changes_nothing():
+    proba = np.array([[0.2, 0.8], [0.6, 0.4]])
+    calibrator = ScoreCalibrator().fit(proba, np.ones_like(proba, dtype=bool))
+    np.testing.assert_allclose(calibrator.transform(proba), proba, atol=1e-5)
+
+
+@pytest.fixture(scope="module")
+def library():
+    ids = [track_id(n) for n in range(70)]
+    return library_of({"Big": ids[:30], "Mid": ids[26:42], "Small": ids[42:52], "Tiny": ids[52:58]},
+                      liked=[ids[0], ids[30], ids[60]], spread=0.8)
+
+
+def test_inner_folds_hold_out_each_track_once_with_all_its_rows_and_score_it_in_every_playlist(library,
+                                                                                               monkeypatch):
+    rows = TrainingRows.from_library(library)
+    track_of = vector_to_track(library)
+    seen = []
+    fit = LogisticRegression.fit
+    monkeypatch.setattr(LogisticRegression, "fit", lambda self, X, y, sample_weight=None: (
+        seen.append([track_of[row.tobytes()] for row in np.asarray(X)]) if X.shape[1] > 1 else None,
+        fit(self, X, y, sample_weight=sample_weight))[1])  # one column: the calibrator's own fit
+    config = RunConfig(model="logreg", strategy="none", encoding=RAW_AUDIO)
+    model = fit_rows(config, library, rows, np.arange(len(rows.labels)), calibrate=True)
+    *inner, final = seen
+    everything = set(rows.track_ids)
+    held_out = [everything - set(trained) for trained in inner]
+    assert len(inner) == 3 and sorted(t for part in held_out for t in part) == sorted(everything)
+    assert sorted(final) == sorted(rows.track_ids)                   # then once more on every row
+    in_two = [track_id(n) for n in range(26, 30)]                     # in Big and in Mid
+    for trained in inner:
+        assert all(trained.count(track) in (0, 2) for track in in_two)  # both rows, or neither
+    assert model.oof_truth_.sum() == len(rows.labels)                  # truth: every playlist holding it
+
+
+def vector_to_track(library) -> dict[bytes, str]:
+    values = library.tracks[list(AUDIO_FEATURES)].to_numpy(dtype=float)
+    return {row.tobytes(): track for row, track in zip(values, library.tracks.index)}
+
+
+def test_no_model_or_calibrator_of_a_fold_sees_a_track_scored_in_that_fold(library, monkeypatch):
+    """The leakage guard, extended: inner models, the calibrator's scores and the final fit of each
+    outer fold are made from that fold's training tracks only."""
+    rows = TrainingRows.from_library(library)
+    track_of = vector_to_track(library)
+    model_fits, calibrations = [], []
+    fit = LogisticRegression.fit
+    monkeypatch.setattr(LogisticRegression, "fit", lambda self, X, y, sample_weight=None: (
+        model_fits.append({track_of[row.tobytes()] for row in np.asarray(X)}) if X.shape[1] > 1 else None,
+        fit(self, X, y, sample_weight=sample_weight))[1])  # one column: the calibrator's own fit
+    out_of_fold = CalibratedPlaylistClassifier._out_of_fold
+
+    def spying_out_of_fold(self, X, labels, groups, fit_params):
+        oof, truth = out_of_fold(self, X, labels, groups, fit_params)
+        calibrations.append((set(groups), len(oof)))
+        return oof, truth
+
+    monkeypatch.setattr(CalibratedPlaylistClassifier, "_out_of_fold", spying_out_of_fold)
+    config = RunConfig(model="logreg", strategy="class_weights", encoding=RAW_AUDIO, seed=2)
+    for task in fold_tasks(library, config, rows, 3, calibrate=True):
+        model_fits.clear(), calibrations.clear()
+        fold = task()
+        scored = set(rows.track_ids[fold.items])
+        (calibrated_on, n_scores), = calibrations
+        assert not scored & calibrated_on, "the calibrator saw a track of the fold it is scored on"
+        assert n_scores == len(calibrated_on)                  # one out-of-fold score per training track
+        assert len(model_fits) == 4 and all(not scored & trained for trained in model_fits)
+        assert fold.calibrated is not None and fold.calibrated.shape == fold.proba.shape
+
+
+def test_without_groups_every_row_is_its_own_track_and_tiny_data_still_fits():
+    X = np.array([[0.0], [0.1], [1.0], [1.1]])
+    model = CalibratedPlaylistClassifier(LogisticRegression(), cv=3).fit(X, ["a", "a", "b", "b"])
+    assert model.oof_truth_.shape == (4, 2)
+    assert list(model.predict(np.array([[0.05], [1.05]]))) == ["a", "b"]
+    one_track = CalibratedPlaylistClassifier(LogisticRegression()).fit(X, ["a", "b", "a", "b"],
+                                                                       groups=["t"] * 4)
+    np.testing.assert_allclose(one_track.predict_proba(X), one_track.predict_uncalibrated_proba(X), atol=1e-5)
