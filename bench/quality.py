@@ -11,8 +11,9 @@ Medians over seeds are printed.
 ``--table``: per library and configuration, macro-AP of the blog's method (MaxAbs, one-hot artist,
 class-weighted logistic regression) and of the configuration, their ratio (median and worst seed),
 top-3, the top-1 expected calibration error before -> after calibration on the holdout and on the
-backtest (in brackets: the ECE perfectly calibrated scores would still show on that many songs), and what ``--min-precision 0.7 / 0.8 / 0.9`` gives on held-out songs (precision /
-coverage; each model picks its threshold on its own inner folds). A summary line per configuration
+backtest (in brackets: the ECE perfectly calibrated scores would still show on that many songs),
+and what ``--min-precision 0.7 / 0.8 / 0.9`` gives on held-out songs (precision / coverage; each
+model picks its threshold on its own inner folds). A summary line per configuration
 gives the worst library. Cells are cached in bench/.cache/ (by library content and configuration).
 
 ``--grid``: every model x every strategy, as hit@1, hit@3, macro-AP and backtest scores.
@@ -44,7 +45,8 @@ BLOG = RunConfig(model="logreg", strategy="class_weights",
                                    album=False))
 SEEDS = (0, 1, 2)
 CELL_VERSION = 2  # bump when `measure` changes what a cell holds
-CACHE = ROOT / "bench" / ".cache" / "quality.json"
+CACHE_DIR = ROOT / "bench" / ".cache"
+CACHE_FILE = CACHE_DIR / "quality.json"
 CONFIGS = {
     "default": recommended_config(),
     "no_splines": replace(recommended_config(), encoding=replace(recommended_config().encoding, splines=False)),
@@ -76,9 +78,18 @@ def cached_measure(name: str, library, config: RunConfig, seed: int, calibrate: 
     key = f"{name}|{library.fingerprint()}|{config.key()}|{seed}|{calibrate}|{CELL_VERSION}"
     if key not in cache:
         cache[key] = measure(library, config, seed, calibrate)
-        CACHE.parent.mkdir(exist_ok=True)
-        CACHE.write_text(json.dumps(cache, indent=0, default=str))
+        own = json.loads(CACHE_FILE.read_text()) if CACHE_FILE.exists() else {}
+        CACHE_FILE.parent.mkdir(exist_ok=True)
+        CACHE_FILE.write_text(json.dumps({**own, key: cache[key]}, indent=0, default=str))
     return cache[key]
+
+
+def read_caches() -> dict:
+    """Every cache file's cells (side-by-side runs fill one file each)."""
+    cache: dict = {}
+    for path in sorted(CACHE_DIR.glob("*.json")):
+        cache.update(json.loads(path.read_text()))
+    return cache
 
 
 def median_cell(runs: list[dict]) -> dict:
@@ -137,7 +148,7 @@ def print_summary(label: str, rows: list[dict]) -> None:
 
 
 def run_table(names: list[str], config_names: list[str]) -> None:
-    cache = json.loads(CACHE.read_text()) if CACHE.exists() else {}
+    cache = read_caches()
     for label in config_names:
         print(f"\n### {label}\n\n{TABLE_HEADER}\n|{'---|' * TABLE_HEADER.count(' | ')}---|")
         rows = []
@@ -180,9 +191,13 @@ def main() -> None:
     parser.add_argument("--libraries", nargs="*", default=None,
                         help="benchmark library names (default: all for --table, the real three for --grid)")
     parser.add_argument("--configs", nargs="*", default=["default"], choices=list(CONFIGS))
+    parser.add_argument("--cache-name", default="quality", help="cache file bench/.cache/NAME.json "
+                        "(side-by-side runs each need their own; every file there is read)")
     parser.add_argument("--models", nargs="*", default=[m for m in MODELS if m != "dummy"], choices=MODELS)
     parser.add_argument("--strategies", nargs="*", default=list(STRATEGIES), choices=STRATEGIES)
     args = parser.parse_args()
+    global CACHE_FILE
+    CACHE_FILE = CACHE_DIR / f"{args.cache_name}.json"
     if args.table:
         run_table(args.libraries or libraries.library_names(), args.configs)
     else:

@@ -234,3 +234,27 @@ def confusion_figure(labels: Sequence[str], matrix: Sequence[Sequence[float]], t
     figure.update_xaxes(title_text="predicted playlist", showticklabels=not many, tickangle=-40, automargin=True)
     return _layout(figure, title, height=max(360, 110 + (16 if many else 28) * len(labels)),
                    plot_bgcolor="rgba(0,0,0,0)")
+
+
+def reliability_figure(before: Sequence[Mapping[str, float]], after: Sequence[Mapping[str, float]],
+                       color: str = ACCENT, title: str | None = None) -> go.Figure:
+    """Reliability diagram of the top choice: per confidence bin (`pipeline.metrics.reliability`:
+    ``confidence``, ``accuracy``, ``count``), the mean confidence against the share right, before
+    and after calibration. On the diagonal, confidence means what it says; marker area ~ tracks."""
+    largest = max([row["count"] for row in [*before, *after]] or [1])
+    figure = go.Figure(go.Scatter(
+        x=[0, 1], y=[0, 1], mode="lines", name="perfectly calibrated", line=dict(color=TRUE_SHARE, dash="dash"),
+        hoverinfo="skip"))
+    for name, bins, line_color, dash in (("before calibration", before, MUTED, "dot"),
+                                         ("after calibration", after, color, "solid")):
+        bins = list(bins)
+        figure.add_trace(go.Scatter(
+            x=[row["confidence"] for row in bins], y=[row["accuracy"] for row in bins], name=name,
+            mode="lines+markers", line=dict(color=line_color, dash=dash, width=1.5),
+            marker=dict(color=line_color, size=[8 + 22 * (row["count"] / largest) ** 0.5 for row in bins],
+                        line=dict(width=0)),
+            customdata=[row["count"] for row in bins],
+            hovertemplate="claimed %{x:.0%} · right %{y:.0%} · %{customdata:,} tracks<extra>" + name + "</extra>"))
+    figure.update_xaxes(range=[0, 1], tickformat=".0%", title_text="confidence of the top choice")
+    figure.update_yaxes(range=[0, 1.02], tickformat=".0%", title_text="share right")
+    return _layout(figure, title, height=380, legend=dict(orientation="h", x=0, y=-0.22, yanchor="top"))

@@ -14,6 +14,7 @@ import pandas as pd
 
 from pipeline.config import RunConfig
 from pipeline.imbalance import PARAMS_OF_STRATEGY
+from pipeline.metrics import calibration_noise_floor
 
 HEADLINE_SCORES: tuple[str, ...] = ("accuracy", "top3", "macro_f1", "macro_ap")
 SCORE_WORDS = {"accuracy": "accuracy", "top3": "top-3", "macro_f1": "macro-F1", "macro_ap": "macro-AP",
@@ -136,6 +137,70 @@ def spread_sentence(label: str, result) -> str:
     return (f"**{label}** sends {s.largest_three_predicted:.0%} of its predictions to the three largest "
             f"playlists (they hold {s.largest_three_true:.0%} of the tracks) and ever predicts "
             f"{s.playlists_predicted} of {s.playlists} playlists.")
+
+
+@dataclass(frozen=True)
+class ConfidenceCheck:
+    """How far the top choice's confidence was from how often it was right, on held-out tracks.
+
+    ``claimed``/``right``: mean confidence and share right before calibration (calibration never
+    changes which playlist is on top, so ``right`` holds after it too). ``ece_*``: the expected
+    calibration error. ``noise_after``: the ECE a perfectly calibrated model would still show on
+    these ``n`` tracks (`pipeline.metrics.calibration_noise_floor`).
+    """
+
+    claimed: float
+    right: float
+    ece_before: float
+    ece_after: float
+    noise_after: float
+    n: int
+
+
+def confidence_check(result) -> ConfidenceCheck | None:
+    """None for a result stored before confidence was checked (it needs a fresh evaluation)."""
+    reliability = result.reliability or {}
+    before, after = reliability.get("before"), reliability.get("after")
+    eces = (getattr(result.metrics, "ece", None), getattr(result.calibrated, "ece", None))
+    if not before or not after or any(e is None or not math.isfinite(e) for e in eces):
+        return None
+    n = sum(row["count"] for row in before)
+    return ConfidenceCheck(claimed=sum(row["count"] * row["confidence"] for row in before) / n,
+                           right=sum(row["count"] * row["accuracy"] for row in before) / n,
+                           ece_before=float(eces[0]), ece_after=float(eces[1]),
+                           noise_after=calibration_noise_floor(after), n=n)
+
+
+def ece_caption(check: ConfidenceCheck) -> str:
+    """One column's calibration in words: ECE before -> after, and how much of it is noise."""
+    return (f"Off by {check.ece_before * 100:.1f} points before calibration, {check.ece_after * 100:.1f} after "
+            f"(ECE: the average gap between the confidence of the top choice and how often it was right, on "
+            f"{check.n:,} tracks the model had not seen; a perfectly calibrated model would still be off by "
+            f"about {check.noise_after * 100:.1f} on this many). Dot size: tracks at that confidence.")
+
+
+def calibration_sentence(columns: Sequence[tuple[str, object]]) -> str:
+    """E.g. "Before calibration, **Class weights'** top choices claimed 45% on average but were right
+    62% (ECE 17.0 points); ...; after calibration both are within 2.1 points (...)." "but" only when
+    the gap is beyond sampling noise; columns without a confidence check are left out ("" if none has)."""
+    checks = [(label, check) for label, result in columns if (check := confidence_check(result)) is not None]
+    if not checks:
+        return ""
+    parts = []
+    for label, check in checks:
+        beyond_noise = abs(check.claimed - check.right) > noise_margin(check.claimed, check.right, check.n)
+        linking = "but" if beyond_noise else "and"
+        parts.append(f"**{_possessive(label)}** top choices claimed {check.claimed:.0%} on average {linking} were "
+                     f"right {check.right:.0%} (ECE {check.ece_before * 100:.1f} points)")
+    worst = max(check.ece_after for _, check in checks)
+    noise = max(check.noise_after for _, check in checks)
+    who = "both are" if len(checks) == 2 else "it is" if len(checks) == 1 else "all are"
+    return (f"Before calibration, {'; '.join(parts)}; after calibration {who} within {worst * 100:.1f} points "
+            f"(on this many tracks even a perfectly calibrated model is off by about {noise * 100:.1f}).")
+
+
+def _possessive(label: str) -> str:
+    return f"{label}'" if label.endswith("s") else f"{label}'s"
 
 
 def score_rows(columns: Sequence[tuple[str, object]]) -> pd.DataFrame:

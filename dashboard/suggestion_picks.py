@@ -37,8 +37,10 @@ def table_for(suggestions: pd.DataFrame, playlist_id: str, picks: Mapping[tuple[
 
 def updated_picks(picks: Mapping[tuple[str, str], Pick], playlist_id: str,
                   edited: pd.DataFrame) -> dict[tuple[str, str], Pick]:
-    """``picks`` with this playlist's rows replaced by the edited table's checkboxes."""
-    result = {key: value for key, value in picks.items() if key[0] != playlist_id}
+    """``picks`` with the edited table's rows replaced by its checkboxes; picks of songs the table
+    did not show (held back, or filed elsewhere) are kept."""
+    shown = {(playlist_id, track) for track in edited["track_id"]}
+    result = {key: value for key, value in picks.items() if key not in shown}
     for track, accept, runner_up in zip(edited["track_id"], edited["accept"], edited["runner_up_instead"]):
         if accept or runner_up:
             result[(playlist_id, track)] = (bool(accept), bool(runner_up))

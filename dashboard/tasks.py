@@ -39,9 +39,13 @@ def tune_and_store(library: Library, config: RunConfig, objective: str, trials: 
 
 
 def suggest_and_store(library: Library, config: RunConfig, fingerprint: str, progress) -> None:
-    from pipeline.suggest import suggest
+    """Store the per-playlist table with no threshold, and what the page needs to apply one live:
+    every liked song's best score and the held-out tracks' top choices (`StoredSuggestions`)."""
+    from dashboard.suggestion_threshold import StoredSuggestions
+    from pipeline.suggest import score_liked_songs, suggestions_table
     progress(0.1, "fitting on every playlist, then scoring every liked song")
-    frame = suggest(library, config, per_playlist=SUGGESTIONS_PER_PLAYLIST)
-    document = {"columns": list(frame.columns),
-                "rows": frame.astype(object).where(frame.notna(), None).to_numpy().tolist()}
-    results_store.write_json(results_store.suggestions_path(fingerprint, config), document)
+    scored = score_liked_songs(library, config)
+    progress(0.8, "explaining the suggestions")
+    table = suggestions_table(scored, library, per_playlist=SUGGESTIONS_PER_PLAYLIST)
+    stored = StoredSuggestions.from_scored(scored, library, table)
+    results_store.write_json(results_store.suggestions_path(fingerprint, config), stored.to_document())

@@ -12,7 +12,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
-import pandas as pd
 import streamlit as st
 
 from dashboard import results_store
@@ -99,17 +98,11 @@ def suggestions_key(selection: Selection, config: RunConfig) -> str:
     return f"suggest:{selection.fingerprint}:{config.key()}"
 
 
-def stored_suggestions(selection: Selection, config: RunConfig) -> pd.DataFrame | None:
-    """The stored suggestions frame (`pipeline.suggest.COLUMNS`), or None."""
-    from pipeline.suggest import COLUMNS
-
-    def parse(document: dict) -> pd.DataFrame:
-        frame = pd.DataFrame(document["rows"], columns=document["columns"])
-        if missing := set(COLUMNS) - set(frame.columns):
-            raise KeyError(f"no {sorted(missing)}")
-        return frame
-
-    return _stored(results_store.suggestions_path(selection.fingerprint, config), parse)
+def stored_suggestions(selection: Selection, config: RunConfig):
+    """The stored `dashboard.suggestion_threshold.StoredSuggestions`, or None (also for a document
+    stored before best scores and held-out tracks were kept: it is made again)."""
+    from dashboard.suggestion_threshold import StoredSuggestions
+    return _stored(results_store.suggestions_path(selection.fingerprint, config), StoredSuggestions.from_document)
 
 
 def start_suggestions(selection: Selection, config: RunConfig) -> Job:

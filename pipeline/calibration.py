@@ -32,6 +32,8 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d, validate_data
 
+from pipeline.metrics import average_precisions
+
 _EDGE = 1e-12  # scores are clipped to [_EDGE, 1 - _EDGE] before the logit
 
 
@@ -75,10 +77,18 @@ class CalibratedPlaylistClassifier(ClassifierMixin, BaseEstimator):
     on those out-of-fold scores against every playlist that holds each track, then fits the
     estimator once more on all rows. Predictions are that last fit's scores, calibrated.
 
+    With ``candidates``, the same inner folds also choose the estimator's settings: each
+    candidate (``estimator.set_params(**candidate)``) is scored out of fold, the one with the
+    highest macro average precision is calibrated and fitted on all rows. The choice adapts to
+    the library at the cost of ``cv`` fits per extra candidate, and never sees a track the
+    wrapper is later scored on.
+
     Parameters
     ----------
     estimator : classifier
         Anything with ``fit`` and ``predict_proba`` (here: the encode -> model pipeline).
+    candidates : list of dict or None, default=None
+        Parameter settings to choose between (first wins ties); None: the estimator as given.
     cv : int, default=3
         Inner folds. Fewer tracks than folds: as many folds as tracks; one track: no calibration.
     random_state : int, default=0
@@ -91,10 +101,14 @@ class CalibratedPlaylistClassifier(ClassifierMixin, BaseEstimator):
     classes_ : ndarray, the labels in column order.
     oof_proba_ : ndarray (tracks x classes), calibrated out-of-fold scores of the training tracks.
     oof_truth_ : ndarray of bool (tracks x classes), which classes hold each training track.
+    chosen_params_ : dict, the candidate fitted (empty without candidates).
+    candidate_scores_ : list of float, each candidate's inner macro average precision.
     """
 
-    def __init__(self, estimator, *, cv: int = 3, random_state: int = 0) -> None:
+    def __init__(self, estimator, *, candidates: list[dict] | None = None, cv: int = 3,
+                 random_state: int = 0) -> None:
         self.estimator = estimator
+        self.candidates = candidates
         self.cv = cv
         self.random_state = random_state
 
@@ -108,13 +122,21 @@ class CalibratedPlaylistClassifier(ClassifierMixin, BaseEstimator):
         self.classes_ = np.unique(y)
         groups = np.arange(len(y)) if groups is None else np.asarray(groups)
         labels = np.searchsorted(self.classes_, y)
-        oof, truth = self._out_of_fold(X, labels, groups, fit_params)
+        settings = list(self.candidates or [{}])
+        scored = [self._out_of_fold(self._candidate(setting), X, labels, groups, fit_params) for setting in settings]
+        self.candidate_scores_ = [_macro_ap(oof, truth) for oof, truth in scored]
+        best = int(np.argmax(self.candidate_scores_)) if len(settings) > 1 else 0
+        oof, truth = scored[best]
+        self.chosen_params_ = dict(settings[best])
         self.calibrator_ = ScoreCalibrator().fit(oof, truth)
         self.oof_proba_, self.oof_truth_ = self.calibrator_.transform(oof), truth
-        self.estimator_ = clone(self.estimator).fit(X, y, **fit_params)
+        self.estimator_ = self._candidate(self.chosen_params_).fit(X, y, **fit_params)
         return self
 
-    def _out_of_fold(self, X, labels: np.ndarray, groups: np.ndarray, fit_params: dict):
+    def _candidate(self, setting: dict):
+        return clone(self.estimator).set_params(**setting)
+
+    def _out_of_fold(self, estimator, X, labels: np.ndarray, groups: np.ndarray, fit_params: dict):
         """Inner out-of-fold scores, one row per track, and the multi-membership truth."""
         tracks, first_row, track_of_row = np.unique(groups, return_index=True, return_inverse=True)
         truth = np.zeros((len(tracks), len(self.classes_)), dtype=bool)
@@ -130,8 +152,8 @@ class CalibratedPlaylistClassifier(ClassifierMixin, BaseEstimator):
             if len(np.unique(labels[train])) < 2:  # nothing to choose between: all on the one class seen
                 oof[track_of_row[scored], labels[train][0]] = 1.0
                 continue
-            inner = clone(self.estimator).fit(_safe_indexing(X, train), self.classes_[labels[train]],
-                                              **_rows_of(fit_params, train, len(labels)))
+            inner = clone(estimator).fit(_safe_indexing(X, train), self.classes_[labels[train]],
+                                         **_rows_of(fit_params, train, len(labels)))
             oof[track_of_row[scored]] = self._full_columns(inner, _safe_indexing(X, scored))
         return oof, truth
 
@@ -171,6 +193,11 @@ class CalibratedPlaylistClassifier(ClassifierMixin, BaseEstimator):
         inner = clone(self.estimator).__sklearn_tags__()
         tags.input_tags = inner.input_tags
         return tags
+
+
+def _macro_ap(proba: np.ndarray, truth: np.ndarray) -> float:
+    """Mean average precision over the classes that hold some track (0 when none does)."""
+    return float(np.nanmean(average_precisions(proba, truth))) if truth.any() else 0.0
 
 
 def _rows_of(fit_params: dict, rows: np.ndarray, n_rows: int) -> dict:

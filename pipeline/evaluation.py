@@ -27,8 +27,8 @@ from pipeline.features import track_frame
 from pipeline.fitting import (TrainingRows, fit_rows, predict_raw_and_calibrated, predict_scores, prior_scores,
                               training_rows_for)
 from pipeline.library import Library
-from pipeline.out_of_fold import (FoldResult, OutOfFold, Progress, fold_tasks, inner_top_choices, run_all,
-                                  threads_for, training_history)
+from pipeline.out_of_fold import (FoldResult, OutOfFold, Progress, chosen_settings, fold_tasks, inner_top_choices,
+                                  run_all, threads_for, training_history)
 
 CHECKED_PRECISIONS = (0.7, 0.8, 0.9)
 """The ``--min-precision`` values whose thresholds are checked on held-out songs."""
@@ -66,6 +66,7 @@ class EvaluationResult:
     reliability: dict[str, list[dict]] = field(default_factory=dict)
     precision_coverage: list[dict] = field(default_factory=list)
     threshold_checks: list[dict] = field(default_factory=list)
+    chosen_params: list[dict] = field(default_factory=list)
     history: list[dict] = field(default_factory=list)
     fit_seconds: float = 0.0
     library_fingerprint: str = ""
@@ -105,8 +106,9 @@ def evaluate(library: Library, config: RunConfig, folds: int = 5, progress: Prog
     tasks = fold_tasks(library, config, rows, folds, calibrate)[:only_folds]
     tasks.append(lambda: run_backtest(library, config, rows, calibrate))
     report(0.0, f"fitting {len(tasks)} models: {len(tasks) - 1} folds and the backtest")
-    *fold_results, backtest = run_all(tasks, threads_for(config, n_jobs),
-                                      lambda done: report(0.95 * done / len(tasks), f"{done} of {len(tasks)} fits done"))
+    *fold_results, backtest = run_all(
+        tasks, threads_for(config, n_jobs),
+        lambda done: report(0.95 * done / len(tasks), f"{done} of {len(tasks)} fits done"))
     oof = OutOfFold.from_folds(rows, fold_results)
     report(1.0, "done")
     largest = rows.largest_three
@@ -123,6 +125,7 @@ def evaluate(library: Library, config: RunConfig, folds: int = 5, progress: Prog
         reliability=_reliability(oof, backtest) if calibrate else {},
         precision_coverage=_precision_coverage(oof, backtest) if calibrate else [],
         threshold_checks=_threshold_checks(fold_results, oof, backtest) if calibrate else [],
+        chosen_params=[f.chosen for f in fold_results if f.chosen] + ([backtest.chosen] if backtest.chosen else []),
         history=backtest.history or oof.history,
         fit_seconds=oof.fit_seconds,
         library_fingerprint=library.fingerprint(),
@@ -140,6 +143,7 @@ class BacktestRun:
     correct: np.ndarray
     history: list[dict]
     inner: tuple[np.ndarray, np.ndarray] | None = None
+    chosen: dict | None = None
 
 
 def run_backtest(library: Library, config: RunConfig, rows: TrainingRows, calibrate: bool = True) -> BacktestRun:
@@ -163,7 +167,8 @@ def run_backtest(library: Library, config: RunConfig, rows: TrainingRows, calibr
     confidence, correct = metrics.top_choice(calibrated, truth)
     return BacktestRun(_backtest(raw, truth), _backtest(calibrated, truth) if calibrate else None,
                        _backtest(baseline, truth), confidence, correct, training_history(model),
-                       inner_top_choices(model) if calibrate else None)
+                       inner_top_choices(model) if calibrate else None,
+                       chosen_settings(model) if calibrate else None)
 
 
 def _backtest(proba: np.ndarray, truth: np.ndarray) -> Backtest:

@@ -59,9 +59,10 @@ def build_encoder(encoding: Encoding, library: Library | None = None) -> ColumnT
     blocks: list[tuple] = []
     if numeric:
         blocks.append(("audio", _numeric_block(encoding.scaler, encoding.splines), numeric))
-        if library is None or library.tracks.reindex(columns=numeric).isna().to_numpy().any():
-            # only columns with gaps in training get an indicator ("missing-only")
-            blocks.append(("missing", MissingIndicator(features="missing-only", error_on_new=False), numeric))
+        if library is not None and library.tracks.reindex(columns=numeric).isna().to_numpy().any():
+            # a column per feature ("all"), even where a training fold has no gap: an empty block would
+            # break the sparse stack, and the shape must not depend on which tracks a fold drew
+            blocks.append(("missing", MissingIndicator(features="all", sparse=True), numeric))
     if encoding.artist == "onehot":
         blocks.append(("artist", MultiHot(), "artists"))
     elif encoding.artist == "hashing":

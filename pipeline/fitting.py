@@ -20,7 +20,7 @@ from pipeline.config import ConfigError, RunConfig
 from pipeline.features import build_encoder, track_frame
 from pipeline.imbalance import STRATEGY_PARAMS, class_weights, leaky_oversample_indices, make_sampler
 from pipeline.library import Library, LibraryError
-from pipeline.models import build_model, model_encoding
+from pipeline.models import MODELS, build_model, model_encoding
 
 # One BLAS thread: our matrices are small, and on a busy 2-core machine OpenBLAS threads
 # spin-waiting for each other made a logistic regression fit ~40x slower (13 s -> 0.3 s).
@@ -100,7 +100,10 @@ def fit_rows(config: RunConfig, library: Library, rows: TrainingRows, index: np.
         power = float(config.param_dict.get("class_weight_power", 1.0))
         fit_params["model__sample_weight"] = class_weights(y, power)
     if calibrate:
-        pipeline = CalibratedPlaylistClassifier(pipeline, cv=CALIBRATION_FOLDS, random_state=config.seed)
+        choices = MODELS[config.model].choices_for(config.param_dict)
+        pipeline = CalibratedPlaylistClassifier(
+            pipeline, candidates=[{f"model__{k}": v for k, v in c.items()} for c in choices] or None,
+            cv=CALIBRATION_FOLDS, random_state=config.seed)
         fit_params["groups"] = rows.track_ids[index]
     try:
         with threadpool_limits(**ONE_BLAS_THREAD):

@@ -8,7 +8,8 @@ Keras only when it is fitted.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from itertools import product
 from typing import Any, Callable
 
 import numpy as np
@@ -224,6 +225,17 @@ class ModelSpec:
     # trees split raw values already: spline columns only slowed XGBoost (1.5x) and lowered its
     # macro-AP (demo 0.720 -> 0.689, deadda7a 0.657 -> 0.629), so its encoder skips them
     splines: bool = True
+    per_library: dict[str, tuple] = field(default_factory=dict)
+    """Parameters a calibrated fit chooses per library on its inner folds, among these values,
+    unless the run sets them (the first value is the default of an uncalibrated fit)."""
+
+    def choices_for(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """Every combination of the per-library values the run leaves open ([] when none)."""
+        open_params = {name: values for name, values in self.per_library.items() if name not in params}
+        if not open_params:
+            return []
+        names = list(open_params)
+        return [dict(zip(names, combo)) for combo in product(*(open_params[n] for n in names))]
 
 
 def _logreg(params: dict, seed: int) -> BaseEstimator:
@@ -279,7 +291,9 @@ def _dummy(params: dict, seed: int) -> BaseEstimator:
 
 
 MODELS: dict[str, ModelSpec] = {
-    "logreg": ModelSpec("logreg", _logreg, {"C": 1.0}, _logreg_space),
+    # C per library: audio-driven libraries gained from weaker regularisation (TidyTuesday cuts: C=10
+    # raised macro-AP 2-5%), artist-driven ones lost (demo -4%, deadda7a); bench/quality.py --table
+    "logreg": ModelSpec("logreg", _logreg, {"C": 1.0}, _logreg_space, per_library={"C": (1.0, 10.0)}),
     "knn": ModelSpec("knn", _knn, {"n_neighbors": 15, "weights": "distance", "metric": "cosine"}, _knn_space),
     "xgboost": ModelSpec("xgboost", _xgboost, {}, _xgboost_space, splines=False),
     "nn": ModelSpec("nn", _nn, {}, _nn_space),

@@ -48,6 +48,8 @@ class FoldResult:
     inner: tuple[np.ndarray, np.ndarray] | None = None
     """The calibrated model's own inner held-out top choices (confidence, correct): where a
     threshold for this fold is chosen (None without calibration)."""
+    chosen: dict | None = None
+    """The settings the calibrated model chose for this fold on its inner folds (e.g. C)."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,13 @@ def _fit_fold(library: Library, config: RunConfig, rows: TrainingRows, train: np
     else:
         proba, calibrated = predict_scores(model, frame, n_playlists), None
     return FoldResult(test, proba, calibrated, prior_scores(rows, train, len(test)), seconds,
-                      training_history(model), inner_top_choices(model) if calibrate else None)
+                      training_history(model), inner_top_choices(model) if calibrate else None,
+                      chosen_settings(model) if calibrate else None)
+
+
+def chosen_settings(model) -> dict:
+    """What a calibrated model chose on its inner folds, by run parameter name (``{"C": 10.0}``)."""
+    return {name.removeprefix("model__"): value for name, value in model.chosen_params_.items()}
 
 
 def inner_top_choices(model) -> tuple[np.ndarray, np.ndarray]:

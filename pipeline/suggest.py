@@ -71,12 +71,14 @@ class Threshold:
     min_precision: float | None = None
 
     def describe(self) -> str:
+        """One sentence for a person: the threshold, its held-out precision, its coverage."""
         if self.value is None:
             return (f"no confidence threshold reaches {self.min_precision:.0%} precision on held-out songs, "
                     "so every liked song is held back")
-        right = f"{self.precision:.0%} of suggestions were right on held-out songs" if self.precision is not None \
-            else "no held-out song reached it"
-        return f"suggesting only at confidence >= {self.value:.3f}: {right}; {self.coverage:.0%} of liked songs get one"
+        right = ("no held-out song reached it" if self.precision is None
+                 else f"{self.precision:.0%} of suggestions were right on held-out songs")
+        return (f"suggesting only at confidence >= {self.value:.3f}: {right}; "
+                f"{self.coverage:.0%} of liked songs get one")
 
 
 def score_liked_songs(library: Library, config: RunConfig) -> ScoredLikedSongs:
@@ -153,14 +155,18 @@ def suggestions_table(scored: ScoredLikedSongs, library: Library, per_playlist: 
         long = long[long["rank"] <= per_playlist] if per_playlist else long
         long = long.sort_values(["playlist_order", "rank"])
     long = _with_runner_up(long, scores, library)
-    if threshold is None:
-        return _with_explanations(long, library, scored.model).assign(decision=SUGGEST)[COLUMNS].reset_index(drop=True)
-    # an unreachable precision (value None) holds every song back
-    kept = long[long["score"] >= threshold.value] if threshold.value is not None else long.iloc[:0]
+    kept = long[long["score"] >= _cut(threshold)]
     kept = _with_explanations(kept, library, scored.model).assign(decision=SUGGEST)
-    if per_track is not None:
+    if threshold is not None and per_track is not None:
         kept = pd.concat([kept, _fits_none_rows(long, kept)]).sort_values(["track_order", "track_rank"])
     return kept.reindex(columns=COLUMNS).reset_index(drop=True)
+
+
+def _cut(threshold: Threshold | None) -> float:
+    """The lowest score suggested: any without a threshold, none when the precision was unreachable."""
+    if threshold is None:
+        return -np.inf
+    return np.inf if threshold.value is None else threshold.value
 
 
 def _fits_none_rows(long: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression
+from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from pipeline import metrics
@@ -85,7 +86,7 @@ def test_inner_folds_hold_out_each_track_once_with_all_its_rows_and_score_it_in_
     monkeypatch.setattr(LogisticRegression, "fit", lambda self, X, y, sample_weight=None: (
         seen.append([track_of[row.tobytes()] for row in np.asarray(X)]) if X.shape[1] > 1 else None,
         fit(self, X, y, sample_weight=sample_weight))[1])  # one column: the calibrator's own fit
-    config = RunConfig(model="logreg", strategy="none", encoding=RAW_AUDIO)
+    config = RunConfig(model="logreg", strategy="none", encoding=RAW_AUDIO, params={"C": 1.0})  # no choice to make
     model = fit_rows(config, library, rows, np.arange(len(rows.labels)), calibrate=True)
     *inner, final = seen
     everything = set(rows.track_ids)
@@ -115,8 +116,8 @@ def test_no_model_or_calibrator_of_a_fold_sees_a_track_scored_in_that_fold(libra
         fit(self, X, y, sample_weight=sample_weight))[1])  # one column: the calibrator's own fit
     out_of_fold = CalibratedPlaylistClassifier._out_of_fold
 
-    def spying_out_of_fold(self, X, labels, groups, fit_params):
-        oof, truth = out_of_fold(self, X, labels, groups, fit_params)
+    def spying_out_of_fold(self, estimator, X, labels, groups, fit_params):
+        oof, truth = out_of_fold(self, estimator, X, labels, groups, fit_params)
         calibrations.append((set(groups), len(oof)))
         return oof, truth
 
@@ -126,10 +127,11 @@ def test_no_model_or_calibrator_of_a_fold_sees_a_track_scored_in_that_fold(libra
         model_fits.clear(), calibrations.clear()
         fold = task()
         scored = set(rows.track_ids[fold.items])
-        (calibrated_on, n_scores), = calibrations
-        assert not scored & calibrated_on, "the calibrator saw a track of the fold it is scored on"
-        assert n_scores == len(calibrated_on)                  # one out-of-fold score per training track
-        assert len(model_fits) == 4 and all(not scored & trained for trained in model_fits)
+        assert len(calibrations) == 2                          # logistic regression's C: 1 or 10, chosen inside
+        for calibrated_on, n_scores in calibrations:
+            assert not scored & calibrated_on, "the calibrator saw a track of the fold it is scored on"
+            assert n_scores == len(calibrated_on)              # one out-of-fold score per training track
+        assert len(model_fits) == 2 * 3 + 1 and all(not scored & trained for trained in model_fits)
         assert fold.calibrated is not None and fold.calibrated.shape == fold.proba.shape
 
 
@@ -141,3 +143,23 @@ def test_without_groups_every_row_is_its_own_track_and_tiny_data_still_fits():
     one_track = CalibratedPlaylistClassifier(LogisticRegression()).fit(X, ["a", "b", "a", "b"],
                                                                        groups=["t"] * 4)
     np.testing.assert_allclose(one_track.predict_proba(X), one_track.predict_uncalibrated_proba(X), atol=1e-5)
+
+
+def test_of_several_settings_the_one_better_on_inner_folds_is_fitted_and_calibrated():
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(0, 1, (80, 2)), rng.normal(1.0, 1, (80, 2))])   # overlapping playlists
+    y = np.array(["calm"] * 80 + ["loud"] * 80)
+    candidates = [{"n_neighbors": 1}, {"n_neighbors": 25}]      # all-or-nothing votes, or a smooth share
+    model = CalibratedPlaylistClassifier(KNeighborsClassifier(), candidates=candidates).fit(X, y)
+    assert model.chosen_params_ == {"n_neighbors": 25} and model.estimator_.n_neighbors == 25
+    assert model.candidate_scores_[1] > model.candidate_scores_[0]
+    plain = CalibratedPlaylistClassifier(KNeighborsClassifier(n_neighbors=25)).fit(X, y)
+    assert plain.chosen_params_ == {} and len(plain.candidate_scores_) == 1
+    np.testing.assert_allclose(model.predict_proba(X), plain.predict_proba(X))
+
+
+def test_a_run_that_fixes_c_chooses_nothing():
+    from pipeline.models import MODELS
+    assert MODELS["logreg"].choices_for({}) == [{"C": 1.0}, {"C": 10.0}]
+    assert MODELS["logreg"].choices_for({"C": 3.0}) == []
+    assert MODELS["knn"].choices_for({}) == []

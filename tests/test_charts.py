@@ -116,3 +116,24 @@ def test_training_curve_shows_losses_and_accuracy_on_its_own_axis():
     figure = charts.training_curve_figure(history)
     assert [t.name for t in figure.data] == ["loss", "val loss", "val accuracy"]
     assert figure.data[2].yaxis == "y2"
+
+
+def test_reliability_diagram_draws_the_diagonal_and_before_and_after_with_dots_sized_by_tracks():
+    before = [{"low": 0.3, "high": 0.4, "confidence": 0.35, "accuracy": 0.7, "count": 10},
+              {"low": 0.6, "high": 0.7, "confidence": 0.65, "accuracy": 0.9, "count": 40}]
+    after = [{"low": 0.6, "high": 0.7, "confidence": 0.68, "accuracy": 0.7, "count": 10},
+             {"low": 0.8, "high": 0.9, "confidence": 0.88, "accuracy": 0.9, "count": 40}]
+    figure = charts.reliability_figure(before, after, color="#123456", title="t")
+    diagonal, raw, calibrated = figure.data
+    assert list(diagonal.x) == list(diagonal.y) == [0, 1], "on the diagonal, confidence means what it says"
+    assert (raw.name, calibrated.name) == ("before calibration", "after calibration")
+    assert list(raw.x) == [0.35, 0.65] and list(raw.y) == [0.7, 0.9]
+    assert list(calibrated.x) == [0.68, 0.88] and calibrated.line.color == "#123456"
+    small, large = calibrated.marker.size
+    assert large > small and list(calibrated.customdata) == [10, 40]
+    assert tuple(figure.layout.xaxis.range) == (0, 1) and figure.layout.yaxis.tickformat == ".0%"
+
+
+def test_reliability_diagram_of_nothing_still_draws_the_diagonal():
+    figure = charts.reliability_figure([], [])
+    assert len(figure.data) == 3 and len(figure.data[1].x) == 0

@@ -125,3 +125,46 @@ def test_an_already_computed_comparison_comes_back_without_training(evaluated):
     assert chart(at, "compare_scores")
     reloaded = open_app("compare", model="dummy")
     assert chart(reloaded, "compare_scores") and not reloaded.get("progress")
+
+
+def test_each_column_shows_its_confidence_before_and_after_calibration_in_a_reliability_diagram(evaluated):
+    at = compare_page_with_results(evaluated)
+    weights, oversampling = stored("class_weights"), stored("oversample")
+    for strategy, result in (("class_weights", weights), ("oversample", oversampling)):
+        diagonal, before, after = chart(at, f"reliability_{strategy}")["data"]
+        assert diagonal["x"] == diagonal["y"] == [0, 1]
+        assert before["x"] == [b["confidence"] for b in result.reliability["before"]]
+        assert after["y"] == [b["accuracy"] for b in result.reliability["after"]]
+        assert after["line"]["color"] == charts.STRATEGY_COLORS[strategy]
+    captions = " ".join(c.value for c in at.caption)
+    assert story.ece_caption(story.confidence_check(weights)) in captions
+    assert f"Off by {oversampling.metrics.ece * 100:.1f} points before calibration, " \
+           f"{oversampling.calibrated.ece * 100:.1f} after" in captions
+    text = " ".join(m.value for m in at.markdown)
+    assert story.calibration_sentence([("Class weights", weights), ("Random oversampling", oversampling)]) in text
+
+
+def test_a_result_stored_before_confidence_was_checked_asks_for_a_fresh_evaluation(evaluated):
+    shutil.copytree(evaluated, os.environ["PLAYLIST_ENHANCER_DATA_DIR"], dirs_exist_ok=True)
+    path = results_store.evaluation_path(demo_library().fingerprint(), page_config("oversample"), 3)
+    older = results_store.read_json(path)
+    for newer in ("calibrated", "calibrated_backtest", "reliability", "precision_coverage", "threshold_checks"):
+        older.pop(newer)
+    for scores in ("metrics", "baseline"):
+        older[scores] = {k: v for k, v in older[scores].items() if k not in ("brier", "ece")}
+    results_store.write_json(path, older)
+
+    at = open_app("compare", model="dummy")
+    assert not at.exception
+    assert chart(at, "reliability_class_weights")
+    assert "reliability_oversample" not in [c.key for c in at.get("plotly_chart")]
+    assert any("The confidence check needs a fresh evaluation" in i.value for i in at.info)
+    assert at.button(key="compare_recheck_oversample")
+    assert chart(at, "confusion_oversample"), "everything else of the older result still shows"
+    text = " ".join(m.value for m in at.markdown)
+    assert "**Class weights'** top choices claimed" in text and "it is within" in text
+    assert "Random oversampling's** top choices" not in text
+    at.button(key="compare_recheck_oversample").click().run()
+    assert at.get("progress"), "evaluating again runs in the background"
+    at = wait_until(at, lambda at: "reliability_oversample" in [c.key for c in at.get("plotly_chart")])
+    assert story.confidence_check(stored("oversample")) is not None

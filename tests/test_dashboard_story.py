@@ -1,5 +1,7 @@
 """The Compare page's sentences come from the numbers: ties within noise, leads beyond it."""
 
+from dataclasses import replace
+
 import pytest
 
 from dashboard import story
@@ -109,3 +111,36 @@ def test_a_compare_column_differs_from_the_sidebar_by_its_strategy_alone():
     assert oversampling.param_dict == {} and oversampling.strategy == "oversample"
     assert {c.encoding for c in (weights, oversampling)} == {selected.encoding}
     assert {c.seed for c in (weights, oversampling)} == {4}
+
+
+def calibrated(strategy: str, before: list[tuple[float, float, int]], after: list[tuple[float, float, int]],
+               ece_before: float, ece_after: float) -> EvaluationResult:
+    """``result`` with reliability bins given as (confidence, share right, tracks)."""
+    plain = result(strategy, 0.7)
+    bins = {name: [{"low": 0.0, "high": 1.0, "confidence": c, "accuracy": a, "count": n} for c, a, n in rows]
+            for name, rows in (("before", before), ("after", after))}
+    return replace(plain, metrics=replace(plain.metrics, ece=ece_before),
+                   calibrated=replace(plain.metrics, ece=ece_after), reliability=bins)
+
+
+def test_the_confidence_check_reads_what_the_top_choices_claimed_and_how_often_they_were_right():
+    weights = calibrated("class_weights", [(0.3, 0.6, 100), (0.5, 0.8, 300)], [(0.7, 0.75, 400)], 0.27, 0.05)
+    check = story.confidence_check(weights)
+    assert check.claimed == pytest.approx(0.45) and check.right == pytest.approx(0.75)
+    assert (check.ece_before, check.ece_after, check.n) == (0.27, 0.05, 400)
+    assert "Off by 27.0 points before calibration, 5.0 after" in story.ece_caption(check)
+
+
+def test_the_calibration_sentence_compares_the_strategies_raw_confidence_from_their_numbers():
+    weights = calibrated("class_weights", [(0.45, 0.75, 400)], [(0.75, 0.75, 400)], 0.30, 0.02)
+    oversampling = calibrated("oversample", [(0.90, 0.70, 400)], [(0.71, 0.70, 400)], 0.20, 0.04)
+    sentence = story.calibration_sentence([("Class weights", weights), ("Random oversampling", oversampling)])
+    assert sentence.startswith("Before calibration, **Class weights'** top choices claimed 45% on average but "
+                               "were right 75% (ECE 30.0 points); **Random oversampling's** top choices claimed 90%")
+    assert "after calibration both are within 4.0 points" in sentence
+
+
+def test_a_result_stored_before_confidence_was_checked_gets_no_check_and_no_sentence():
+    old = result("class_weights", 0.7)
+    assert story.confidence_check(old) is None
+    assert story.calibration_sentence([("Class weights", old), ("Random oversampling", old)]) == ""

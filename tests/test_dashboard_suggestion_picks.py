@@ -61,3 +61,10 @@ def test_the_csv_is_safe_in_a_spreadsheet_and_readable_by_the_spotify_export(tmp
     chosen = select_suggestions(read_suggestions(tmp_path / "accepted.csv"), "Gym")
     assert [(s.track_id, s.track_name) for s in chosen] == [(spotify_ids["t1"], "=cmd()"),
                                                              (spotify_ids["t2"], "Song two")]
+
+
+def test_picks_of_songs_the_table_no_longer_shows_are_kept():
+    picks = {("gym", "t3"): (True, False), ("gym", "t1"): (True, False)}
+    shown = table_for(suggestions(), "gym", picks, unfiled_only={"t1", "t2"}).assign(accept=False)
+    assert updated_picks(picks, "gym", shown) == {("gym", "t3"): (True, False)}, \
+        "t3 was held back or hidden, not unticked"

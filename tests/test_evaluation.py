@@ -189,8 +189,8 @@ def test_the_same_seed_gives_the_same_result_and_another_seed_other_folds(librar
 
 @pytest.fixture(scope="module")
 def demo_results(demo):
-    return {strategy: evaluate(demo, RunConfig(model="logreg", strategy=strategy), folds=3)
-            for strategy in ("leaky", "oversample")}
+    return {strategy: evaluate(demo, RunConfig(model="logreg", strategy=strategy), folds=3, calibrate=False)
+            for strategy in ("leaky", "oversample")}  # rankings are the point here, not confidence
 
 
 def test_on_the_demo_leaky_oversampling_is_flagged_and_inflates_every_score(demo_results):
@@ -232,3 +232,29 @@ def test_folds_fitted_side_by_side_give_the_result_of_one_after_another(library,
     side_by_side = evaluate(library, config, folds=3, n_jobs=2)
     assert len(threads) == 2, "both cores were used"
     assert side_by_side.to_dict() | {"fit_seconds": 0} == one_by_one.to_dict() | {"fit_seconds": 0}
+
+
+def test_on_the_demo_calibration_makes_confidence_honest_without_reordering_anything(demo):
+    result = evaluate(demo, RunConfig(model="logreg", strategy="class_weights",
+                                      params={"class_weight_power": 0.5}), folds=5, only_folds=1)
+    before, after = result.metrics, result.calibrated
+    for name in ("accuracy", "top3", "macro_f1", "balanced_accuracy", "macro_ap", "skew"):
+        assert getattr(before, name) == pytest.approx(getattr(after, name)), name
+    assert after.ece < before.ece / 2 and after.brier < before.brier
+    assert result.calibrated_backtest.ece < result.backtest.ece
+    # the reliability diagram's bins hold every held-out track, before and after
+    assert sum(b["count"] for b in result.reliability["after"]) == result.n_items
+    assert sum(b["count"] for b in result.reliability["backtest"]) == result.backtest.n
+    coverage = [row["coverage"] for row in result.precision_coverage]
+    assert coverage[0] == 1.0 and coverage == sorted(coverage, reverse=True)
+    checks = {check["min_precision"]: check for check in result.threshold_checks}
+    assert checks[0.7]["coverage"] >= checks[0.8]["coverage"] >= checks[0.9]["coverage"]
+    assert checks[0.9]["precision"] > checks[0.7]["precision"]
+    assert len(result.chosen_params) == 2 and all(set(p) == {"C"} for p in result.chosen_params)
+    assert EvaluationResult.from_dict(json.loads(json.dumps(result.to_dict()))).calibrated == after
+
+
+def test_without_calibration_evaluation_reports_no_confidence_checks(library):
+    result = evaluate(library, RunConfig(model="knn", strategy="none"), folds=2, calibrate=False)
+    assert result.calibrated is None and result.calibrated_backtest is None
+    assert result.reliability == {} and result.threshold_checks == [] and result.chosen_params == []

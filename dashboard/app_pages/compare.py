@@ -67,6 +67,8 @@ with st.container(border=True, key="verdict"):
                                         results[honest[1]]))
     for strategy in honest:
         st.markdown(story.spread_sentence(labels[strategy], results[strategy]))
+    if calibration := story.calibration_sentence([(labels[s], results[s]) for s in honest]):
+        st.markdown(calibration)
     if "leaky" in strategies:
         reference = "oversample" if "oversample" in honest else honest[0]
         st.markdown(":red[**Leaky:**] " + story.leak_sentence(results["leaky"], results[reference],
@@ -94,6 +96,22 @@ def draw_column(strategy: str, result) -> None:
     score_cards(result, st.columns(2), describe_baseline=len(strategies) == 2)
     st.plotly_chart(charts.confusion_figure(result.confusion_labels, result.confusion, "Confusion (row-normalised)"),
                     key=f"confusion_{strategy}")
+    draw_reliability(strategy, result)
+
+
+def draw_reliability(strategy: str, result) -> None:
+    check = story.confidence_check(result)
+    if check is None:
+        st.info("The confidence check needs a fresh evaluation: this result was stored before confidence was "
+                "measured.", icon=":material/info:")
+        if st.button("Evaluate again", key=f"compare_recheck_{strategy}", icon=":material/refresh:"):
+            work.start_evaluation(selection, configs[strategy])
+            st.rerun()
+        return
+    st.plotly_chart(charts.reliability_figure(result.reliability["before"], result.reliability["after"],
+                                              charts.STRATEGY_COLORS.get(strategy, charts.ACCENT),
+                                              "Confidence against share right"), key=f"reliability_{strategy}")
+    st.caption(story.ece_caption(check))
 
 
 for column, strategy in zip(st.columns(len(strategies), gap="large"), strategies):

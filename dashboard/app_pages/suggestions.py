@@ -1,9 +1,14 @@
-"""Suggestions: for a playlist, your liked songs that fit it, why, and a CSV of the ones you accept."""
+"""Suggestions: for a playlist, your liked songs that fit it, why, and a CSV of the ones you accept.
+
+A minimum precision holds back songs that fit none of the playlists well enough; the threshold is read
+from the stored run (`dashboard.suggestion_threshold`), so moving the slider refits nothing.
+"""
 
 import streamlit as st
 
 from dashboard import work
 from dashboard.suggestion_picks import PICKED_SUGGESTIONS, USE_PICKS, picks_frame, table_for, updated_picks
+from dashboard.suggestion_threshold import fits_none, suggested, threshold_for, threshold_sentence
 from dashboard.sidebar import current_selection, switch_page
 from pipeline.csv_export import to_csv_bytes
 
@@ -15,12 +20,12 @@ st.caption(f"{config.label()}, trained on all {len(library.playlists())} playlis
            f"against every playlist · the sidebar changes the model")
 
 key = work.suggestions_key(selection, config)
-suggestions = work.stored_suggestions(selection, config)
+stored = work.stored_suggestions(selection, config)
 work.show_failures([key])
 if work.running_jobs([key]):
     work.show_progress([key])
     st.stop()
-if suggestions is None:
+if stored is None:
     st.info("Suggestions come from the sidebar's configuration fitted on all your playlists; it takes about as "
             "long as one fold of training. They are stored, so this runs once.", icon=":material/info:")
     if st.button("Make suggestions", type="primary", key="suggest_run", icon=":material/auto_awesome:"):
@@ -42,33 +47,83 @@ unfiled_only = scope.toggle("Only liked songs in no playlist yet", value=True, k
 filed = set(library.liked_in_playlists())
 unfiled = set(library.liked["track_id"]) - filed if unfiled_only else None
 
-table = table_for(suggestions, playlist_id, picks, unfiled)
-if table.empty:
-    st.info(f"No liked songs left to suggest for {names[playlist_id]}.", icon=":material/info:")
-else:
-    edited = st.data_editor(
-        table, key=f"suggest_editor:{playlist_id}", hide_index=True, width="stretch",
-        disabled=[c for c in table.columns if c not in ("accept", "runner_up_instead")],
-        column_order=[c for c in table.columns if c != "track_id"],
-        column_config={
-            "accept": st.column_config.CheckboxColumn("Add", help="Add this song to the playlist", width="small"),
-            "rank": st.column_config.NumberColumn("#", width="small"),
-            "track_name": st.column_config.TextColumn("Song"),
-            "artists": st.column_config.TextColumn("Artists"),
-            "score": st.column_config.ProgressColumn("Confidence", format="percent", min_value=0.0, max_value=1.0,
-                                                     help="The model's probability that the song belongs here"),
-            "runner_up": st.column_config.TextColumn("Runner-up", help="The song's best other playlist"),
-            "runner_up_instead": st.column_config.CheckboxColumn(
-                "Send there", help="Send the song to its runner-up playlist instead", width="small"),
-            "runner_up_score": st.column_config.ProgressColumn("Runner-up confidence", format="percent",
-                                                               min_value=0.0, max_value=1.0),
-            "similar_tracks": st.column_config.TextColumn("Why: most similar songs already in it", width="large"),
-            "closest_features": st.column_config.TextColumn("Fits on", help="Features closest to the playlist's"),
-            "furthest_features": st.column_config.TextColumn("Differs on", help="Features furthest from it"),
-        })
-    picks = st.session_state[picks_key] = updated_picks(picks, playlist_id, edited)
+hold, level = st.columns([2, 3], vertical_alignment="bottom")
+hold_back = hold.toggle("Hold back songs that fit no playlist", value=False, key="suggest_hold_back",
+                        persist_state="session",
+                        help="Off: nothing is held back, every liked song gets its best playlist suggested. On: "
+                             "a song is suggested only when its confidence reaches the level at which suggestions "
+                             "were right as often as you ask.")
+min_precision = level.slider("Minimum precision", min_value=50, max_value=95, value=80, step=5, format="%d%%",
+                             key="suggest_min_precision", persist_state="session", disabled=not hold_back,
+                             help="How often suggestions must be right, measured on playlist songs the model had "
+                                  "not seen. Asking for more holds back more songs.")
+threshold = threshold_for(stored, min_precision / 100 if hold_back else None)
+with st.container(key="suggest_threshold"):
+    st.markdown(threshold_sentence(stored, threshold))
 
-accepted = picks_frame(suggestions, picks, {name: pid for pid, name in names.items()})
+held_back = fits_none(stored, threshold)
+if unfiled is not None:
+    held_back = held_back[held_back["track_id"].isin(unfiled)]
+suggestions_tab, fits_none_tab = st.tabs(["Suggestions per playlist", "Fits none of your playlists"])
+
+with suggestions_tab:
+    table = table_for(suggested(stored.table, threshold), playlist_id, picks, unfiled)
+    if table.empty:
+        reason = " at this confidence" if threshold is not None else ""
+        st.info(f"No liked songs left to suggest for {names[playlist_id]}{reason}.", icon=":material/info:")
+    else:
+        # a new table (other playlist, threshold or scope) gets a fresh editor, filled from the picks
+        edited = st.data_editor(
+            table, key=f"suggest_editor:{playlist_id}:{unfiled_only}:{threshold.value if threshold else None}",
+            hide_index=True, width="stretch",
+            disabled=[c for c in table.columns if c not in ("accept", "runner_up_instead")],
+            column_order=[c for c in table.columns if c != "track_id"],
+            column_config={
+                "accept": st.column_config.CheckboxColumn("Add", help="Add this song to the playlist", width="small"),
+                "rank": st.column_config.NumberColumn("#", width="small"),
+                "track_name": st.column_config.TextColumn("Song"),
+                "artists": st.column_config.TextColumn("Artists"),
+                "score": st.column_config.ProgressColumn(
+                    "Confidence", format="percent", min_value=0.0, max_value=1.0,
+                    help="Calibrated probability that the playlist holds the song: of songs at 70%, about 70 in "
+                         "100 belong (checked on playlist songs the model had not seen)"),
+                "runner_up": st.column_config.TextColumn("Runner-up", help="The song's best other playlist"),
+                "runner_up_instead": st.column_config.CheckboxColumn(
+                    "Send there", help="Send the song to its runner-up playlist instead", width="small"),
+                "runner_up_score": st.column_config.ProgressColumn(
+                    "Runner-up confidence", format="percent", min_value=0.0, max_value=1.0,
+                    help="Calibrated probability that the runner-up playlist holds the song"),
+                "similar_tracks": st.column_config.TextColumn("Why: most similar songs already in it", width="large"),
+                "closest_features": st.column_config.TextColumn("Fits on", help="Features closest to the playlist's"),
+                "furthest_features": st.column_config.TextColumn("Differs on", help="Features furthest from it"),
+            })
+        picks = st.session_state[picks_key] = updated_picks(picks, playlist_id, edited)
+
+with fits_none_tab:
+    scope_words = "liked songs in no playlist yet" if unfiled_only else "liked songs"
+    if threshold is None:
+        st.info("Nothing is held back. Turn on **Hold back songs that fit no playlist** to list the songs whose "
+                "best playlist is below the confidence your minimum precision needs.", icon=":material/info:")
+    elif held_back.empty:
+        st.info(f"All your {scope_words} reach the threshold for some playlist.", icon=":material/info:")
+    else:
+        why = (f"score below {threshold.value:.1%} for every playlist" if threshold.value is not None
+               else "are held back, as no threshold reaches your minimum precision")
+        st.caption(f"{len(held_back):,} {scope_words} {why}, so no playlist's table suggests them: here is the "
+                   "playlist that came closest, and how close.")
+        st.dataframe(
+            held_back, key="suggest_fits_none", hide_index=True, width="stretch",
+            column_order=["track_name", "artists", "playlist", "score"],
+            column_config={
+                "track_name": st.column_config.TextColumn("Song"),
+                "artists": st.column_config.TextColumn("Artists"),
+                "playlist": st.column_config.TextColumn("Closest playlist"),
+                "score": st.column_config.ProgressColumn(
+                    "Confidence", format="percent", min_value=0.0, max_value=1.0,
+                    help="Calibrated probability that the closest playlist holds the song"),
+            })
+
+accepted = picks_frame(stored.table, picks, {name: pid for pid, name in names.items()})
 st.divider()
 summary, download, spotify = st.columns([3, 1, 1], vertical_alignment="center")
 if accepted.empty:
