@@ -2,6 +2,7 @@
 
     python bench/speed.py                 # demo + TidyTuesday, every model
     python bench/speed.py --jobs          # also: evaluate 5-fold per model, a 30-trial XGBoost study
+    python bench/speed.py --calibration demo deadda7a   # what calibrated confidence and the C choice cost
 
 Prints medians of several runs (the machines are shared and noisy: compare ratios, not seconds).
 """
@@ -71,14 +72,40 @@ def jobs(library, repeats: int) -> None:
               f"{time.perf_counter() - started:.1f} s ({pruned} pruned) |", flush=True)
 
 
+def calibration_cost(names: list[str], repeats: int) -> None:
+    """Plain fit vs calibrated fit (C fixed, and C chosen per library), and evaluate with and without."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import libraries
+    print("| library | plain fit s | calibrated, C = 1 | calibrated, C chosen | evaluate s | evaluate calibrated s |")
+    print("|---|---|---|---|---|---|")
+    for name in names:
+        library = libraries.load(name)
+        rows = TrainingRows.from_library(library)
+        everything = np.arange(len(rows.labels))
+        default = recommended_config()
+        plain, _ = timed(lambda: fit_rows(default, library, rows, everything), repeats)
+        fixed, _ = timed(lambda: fit_rows(default.with_params(C=1.0), library, rows, everything, calibrate=True),
+                         repeats)
+        chosen, _ = timed(lambda: fit_rows(default, library, rows, everything, calibrate=True), repeats)
+        quick, _ = timed(lambda: evaluate(library, default, folds=5, calibrate=False), repeats)
+        full, _ = timed(lambda: evaluate(library, default, folds=5), repeats)
+        print(f"| {name} | {plain:.2f} | {fixed:.2f} ({fixed / plain:.1f}x) | {chosen:.2f} ({chosen / plain:.1f}x) | "
+              f"{quick:.1f} | {full:.1f} ({full / quick:.1f}x) |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--jobs", action="store_true")
+    parser.add_argument("--calibration", nargs="*", metavar="LIBRARY",
+                        help="only the cost of calibration, on these bench/libraries.py names")
     parser.add_argument("--no-tidytuesday", action="store_true")
     parser.add_argument("--tidytuesday-models", nargs="*", default=["logreg", "knn", "nn"], choices=MODELS,
                         help="XGBoost on 471 playlists grows 471 trees a round: add it if you have the time")
     args = parser.parse_args()
+    if args.calibration:
+        calibration_cost(args.calibration, args.repeats)
+        return
     demo = load_library("demo")
     print("| library | model | size | fit s (median) | predict ms (median) |")
     print("|---|---|---|---|---|")

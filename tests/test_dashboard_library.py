@@ -112,3 +112,23 @@ def test_the_playlist_table_appears_only_once_opened(app):
     demo = demo_library()
     assert list(table["playlist_name"]) == playlist_order(demo)
     assert abs(table["share"].sum() - 1) < 1e-9
+
+
+def test_an_export_without_a_loudness_column_says_what_is_absent_and_how_to_get_it(app, tmp_path):
+    from tests.toy_libraries import EXPORTIFY_HEADER, track_id, write_exportify_folder
+    import csv
+    songs = [{"id": track_id(n), "name": f"Song {n}", "artist": f"Band {n % 4}", "energy": 0.1 * n}
+             for n in range(12)]
+    folder = write_exportify_folder(tmp_path / "export", {"calm": songs[:6], "loud": songs[6:],
+                                                           "liked": songs[:2]})
+    for path in folder.glob("*.csv"):                     # the export has no Loudness column at all
+        rows = list(csv.reader(path.open(encoding="utf-8")))
+        drop = EXPORTIFY_HEADER.index("Loudness")
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            csv.writer(handle).writerows([row[:drop] + row[drop + 1:] for row in rows])
+    at = use_path(app, folder)
+    assert not at.exception and not at.error
+    coverage = next(m for m in at.metric if m.label == "Audio-feature coverage")
+    assert coverage.value == "100%" and "1 of 12 features absent" in str(coverage.delta)
+    warning = next(w.value for w in at.warning if "loudness" in w.value)
+    assert "left out of the model" in warning and "python -m pipeline features" in warning

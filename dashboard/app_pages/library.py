@@ -20,8 +20,11 @@ columns[1].metric("Tracks in playlists", f"{counts['tracks']:,}")
 columns[2].metric("Liked songs", f"{counts['liked']:,}")
 columns[3].metric("Unsorted liked songs", f"{counts['liked_unsorted']:,}",
                   help="Liked songs in no playlist yet: the Suggestions page sorts them into your playlists.")
+absent = library.absent_features()
 columns[4].metric("Audio-feature coverage", f"{counts['feature_coverage']:.0%}",
-                  help="Share of tracks with all twelve audio features.")
+                  delta=f"{len(absent)} of 12 features absent" if absent else None, delta_color="off",
+                  help="Share of tracks with every audio feature this library has; features no track has "
+                       "are left out of the model (see the warnings).")
 
 for warning in library.warnings:
     st.warning(str(warning), icon=":material/warning:")

@@ -26,8 +26,9 @@ if work.running_jobs([key]):
     work.show_progress([key])
     st.stop()
 if stored is None:
-    st.info("Suggestions come from the sidebar's configuration fitted on all your playlists; it takes about as "
-            "long as one fold of training. They are stored, so this runs once.", icon=":material/info:")
+    st.info("Suggestions come from the sidebar's configuration fitted on all your playlists, a few times over: "
+            "once per inner fold to calibrate its confidence on songs it has not seen, then once on everything. "
+            "They are stored, so this runs once.", icon=":material/info:")
     if st.button("Make suggestions", type="primary", key="suggest_run", icon=":material/auto_awesome:"):
         work.start_suggestions(selection, config)
         st.rerun()
