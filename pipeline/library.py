@@ -238,6 +238,9 @@ def build_library(tracks: pd.DataFrame, memberships: pd.DataFrame, liked: pd.Dat
                            f"(e.g. {sorted(unknown)[:3]})")
     if memberships.empty and liked.empty:
         raise LibraryError(f"{source or 'library'}: no playlists and no liked songs found")
+    if memberships.empty:
+        found.append(Warning_("no_playlists", "no playlists to learn from, only liked songs: export your playlists "
+                              "too (suggestions need at least two)", 1))
     found += _feature_warnings(tracks)
     return Library(tracks=tracks, memberships=memberships, liked=liked, source=source,
                    warnings=tuple(_merge_warnings(found)))

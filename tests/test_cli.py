@@ -295,3 +295,11 @@ def test_suggest_for_a_library_without_liked_songs_says_so(tmp_path, user_data):
                               data_dir=user_data))
     assert "no liked songs, so there is nothing to suggest" in line
     assert not (tmp_path / "x.csv").exists()
+
+
+@pytest.mark.parametrize("source, message", [
+    ("~nosuchuser/x", "error: no such file or folder: ~nosuchuser/x (no user by that name here)"),
+    ("a" * 300 + ".csv", "error: cannot open " + "a" * 80 + ": File name too long"),
+])
+def test_a_library_path_that_cannot_exist_is_one_clean_error(user_data, source, message):
+    assert user_error(run_cli("info", "--library", source, data_dir=user_data)) == message

@@ -210,3 +210,27 @@ def test_a_single_exportify_csv_goes_through_the_dispatcher(tmp_path):
     incomplete = next(w for w in library.warnings if w.code == "absent_features")
     absent = set(AUDIO_FEATURES) - {"danceability", "energy"}
     assert "incomplete" in str(incomplete) and all(feature.removesuffix("_ms") in str(incomplete) for feature in absent)
+
+
+# ----- valid files once wrongly refused or mangled (issue 10) -------------------------------------
+def test_an_export_of_only_liked_songs_loads_and_says_there_is_nothing_to_learn_from(tmp_path):
+    (tmp_path / "liked.csv").write_text(HEADER + row(ID_A) + row(ID_B))
+    (tmp_path / "empty_playlist.csv").write_text(HEADER)            # a header-only playlist beside it
+    library = read_source(tmp_path)
+    assert library.summary()["playlists"] == 0 and library.summary()["liked"] == 2
+    warning, = [w for w in library.warnings if w.code == "no_playlists"]
+    assert "no playlists to learn from" in str(warning)
+
+
+def test_upper_case_track_uris_are_tracks_and_a_broken_track_uri_is_named_with_its_row(tmp_path):
+    (tmp_path / "loud.csv").write_text(HEADER + row(ID_A).replace("spotify:track:", "SPOTIFY:TRACK:") + row(ID_B))
+    assert list(read_source(tmp_path / "loud.csv").memberships["track_id"]) == [ID_A, ID_B]
+    (tmp_path / "broken.csv").write_text(HEADER + row(ID_A) + row("abc"))
+    with pytest.raises(LibraryError, match=r"broken\.csv, row 3, column 'Track URI'.*not a Spotify track"):
+        read_source(tmp_path / "broken.csv")
+
+
+def test_old_mac_line_endings_are_read(tmp_path):
+    (tmp_path / "calm.csv").write_bytes((HEADER + row(ID_A) + row(ID_B)).replace("\n", "\r").encode())
+    library = read_source(tmp_path / "calm.csv")
+    assert list(library.memberships["track_id"]) == [ID_A, ID_B]

@@ -89,3 +89,11 @@ def test_a_bad_feature_in_a_long_csv_names_row_and_column(tmp_path):
     path.write_text(f"playlist,track_id,energy\nRoad Trip,{ID_A},0.5\nRoad Trip,{ID_B},loud\n")
     with pytest.raises(LibraryError, match=r"mine\.csv, row 3, column 'energy': 'loud' is not a number"):
         read_long_csv(path)
+
+
+def test_a_long_csv_of_liked_songs_filed_nowhere_loads_with_no_playlists(tmp_path):
+    csv_file = tmp_path / "mine.csv"
+    csv_file.write_text(f"track_id,track_name,playlist,liked\n{ID_A},One,,true\n{ID_B},Two,,yes\n")
+    library = read_long_csv(csv_file)
+    assert library.summary()["playlists"] == 0 and library.summary()["liked"] == 2
+    assert "no_playlists" in {w.code for w in library.warnings}

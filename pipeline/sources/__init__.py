@@ -29,9 +29,7 @@ def read_source(source: str | Path) -> Library:
     if str(source).strip().lower() == DEMO:
         from pipeline.sources.demo import demo_library
         return demo_library()
-    path = Path(source).expanduser()
-    if not path.exists():
-        raise LibraryError(f"no such file or folder: {path}")
+    path = _existing_path(source)
     from pipeline.sources import account_export, native
     if path.is_dir() and native.is_saved_library(path):
         return native.load_saved_library(path)
@@ -43,3 +41,18 @@ def read_source(source: str | Path) -> Library:
             return read_long_csv(path)
     from pipeline.sources.exportify import read_exportify
     return read_exportify(path)
+
+
+def _existing_path(source: str | Path) -> Path:
+    """SOURCE as an existing path, ``~`` expanded; a `LibraryError` for anything else."""
+    try:
+        path = Path(source).expanduser()
+    except RuntimeError:  # "~someone" for a user this machine does not know
+        raise LibraryError(f"no such file or folder: {source} (no user by that name here)") from None
+    try:
+        exists = path.exists()
+    except OSError as error:  # e.g. a name longer than the file system allows
+        raise LibraryError(f"cannot open {str(source)[:80]}: {error.strerror or error}") from None
+    if not exists:
+        raise LibraryError(f"no such file or folder: {path}")
+    return path

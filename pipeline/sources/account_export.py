@@ -22,7 +22,7 @@ from pipeline.library import Library, LibraryError, Warning_, build_library
 from pipeline.sources.playlist_names import unique_names
 
 _EXPORT_FILE = re.compile(r"^(?:yourlibrary|playlist(\d+))\.json$", re.IGNORECASE)
-_TRACK_URI = re.compile(r"^spotify:track:([0-9A-Za-z]{22})$")
+_TRACK_URI = re.compile(r"^(?i:spotify:track:)([0-9A-Za-z]{22})$")
 
 _PLAYLIST_FIELDS = ["playlist_id", "playlist_name", "added_at"]
 

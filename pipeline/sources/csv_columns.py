@@ -41,8 +41,10 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
 TRACK_ID_HEADERS = ("Track URI", "Track ID", "Spotify ID")
 """How the id column is spelt in the exports we know (named in error messages)."""
 
-_TRACK_ID = re.compile(
-    r"^(?:spotify:track:|https?://open\.spotify\.com/(?:intl-[a-z-]+/)?track/)?([0-9A-Za-z]{22})(?:[?#].*)?$")
+# the prefix in any case (SPOTIFY:TRACK: exists in the wild); the id itself is case-sensitive base62
+_TRACK_PREFIX = r"(?i:spotify:track:|https?://open\.spotify\.com/(?:intl-[a-z-]+/)?track/)"
+_TRACK_ID = re.compile(rf"^{_TRACK_PREFIX}?([0-9A-Za-z]{{22}})(?:[?#].*)?$")
+_LOOKS_LIKE_A_TRACK = re.compile(rf"^{_TRACK_PREFIX}")
 _OTHER_SPOTIFY_ITEM = re.compile(r"^spotify:[a-z]+:", re.IGNORECASE)
 _ESCAPED_COMMA = re.compile(r"(?<!\\),\s*")        # exportify.app: "A, B\, C" (names escape commas)
 _TIGHT_COMMA = re.compile(r"(?<!\\),(?!\s)")       # exportify.net: "Earth, Wind & Fire,Ramsey Lewis"
@@ -102,6 +104,8 @@ def _parse_track_id(cell: str) -> tuple[str | None, str]:
         return match.group(1), ""
     if not cell or cell.lower().startswith("spotify:local:"):
         return None, "local"
+    if _LOOKS_LIKE_A_TRACK.match(cell):  # a track URI with a broken id is a malformed id, not an episode
+        return None, "invalid"
     return None, "other" if _OTHER_SPOTIFY_ITEM.match(cell) else "invalid"
 
 

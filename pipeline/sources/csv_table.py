@@ -102,7 +102,7 @@ def _parse_csv(text: str, file: str) -> tuple[list[str], pd.DataFrame]:
     The csv module (not pandas) reads here: it keeps duplicate header names as written and
     one record per spreadsheet row, and it is faster on the many small files of an export.
     """
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))  # "": the reader sees \r, \n and \r\n endings itself
     try:
         records = list(reader)
     except csv.Error as error:

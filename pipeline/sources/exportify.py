@@ -48,7 +48,9 @@ def read_exportify(path: Path) -> Library:
     playlist_of = _playlist_ids(files)
     playlist_id = rows[FILE].map(playlist_of)
     liked = rows[playlist_id.isna()]
-    memberships = rows[playlist_id.notna()].assign(playlist_id=playlist_id, playlist_name=playlist_id)
+    filed = playlist_id.notna()
+    # assign the filtered column: a whole Series assigned to an empty frame would bring its index (NaN rows)
+    memberships = rows[filed].assign(playlist_id=playlist_id[filed], playlist_name=playlist_id[filed])
     return library_from_rows(rows, memberships, liked, f"Exportify: {path.name}",
                              [*found, *(w for p in parts for w in p.warnings), *parse_warnings])
 

@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 MEASURED = tuple(f for f in AUDIO_FEATURES if f != "duration_ms")
 """What providers measure; ``duration_ms`` comes with the track metadata."""
 UNKNOWN_RETRY_DAYS = 30
-_SPOTIFY_ID = re.compile(r"^(?:spotify:track:|https?://open\.spotify\.com/(?:intl-\w+/)?track/)?([0-9A-Za-z]{22})"
+_SPOTIFY_ID = re.compile(r"^(?i:spotify:track:|https?://open\.spotify\.com/(?:intl-\w+/)?track/)?([0-9A-Za-z]{22})"
                          r"(?:\?.*)?$")
 _FEATURE_WARNINGS = ("no_features", "absent_features", "missing_features", "features_unknown",
                      "features_unreachable",

@@ -60,7 +60,9 @@ def _memberships(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows with a playlist, keyed by id (else name) and shown under a unique name."""
     names = _column(frame, "playlist_name")
     ids = _column(frame, "playlist_id").where(lambda s: s != "", names)
-    filed = frame[ids != ""].assign(playlist_id=ids, playlist_name=names)
+    has_playlist = ids != ""
+    # assign the filtered columns: whole Series assigned to an empty frame would bring their index (NaN rows)
+    filed = frame[has_playlist].assign(playlist_id=ids[has_playlist], playlist_name=names[has_playlist])
     display = _display_names(filed[["playlist_id", "playlist_name"]])
     return filed.assign(playlist_name=filed["playlist_id"].map(display))
 

@@ -13,13 +13,15 @@ def unique_names(names: Sequence[str]) -> list[str]:
     """
     taken = {name.casefold() for name in names}
     seen: set[str] = set()
+    next_copy: dict[str, int] = {}  # per name, the lowest copy number not yet tried: linear, not quadratic
     result = []
     for name in names:
         unique = name
         if name.casefold() in seen:
-            copy = 2
+            copy = next_copy.get(name.casefold(), 2)
             while f"{name} ({copy})".casefold() in taken:
                 copy += 1
+            next_copy[name.casefold()] = copy + 1
             unique = f"{name} ({copy})"
             taken.add(unique.casefold())
         seen.add(unique.casefold())
