@@ -4,6 +4,20 @@ The CLI prints these as one line and exits 2; the dashboard shows them as a mess
 Anything else is a bug and keeps its traceback.
 """
 
+import re
+
 
 class UserError(ValueError):
     """A problem in what the user gave us, with a message that says what to fix."""
+
+
+QUOTE_LIMIT = 80
+"""How much of a bad value an error message shows."""
+_LINE_BREAKS = re.compile(r"[\r\n\t\v\f\x85\u2028\u2029]+")
+
+
+def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """``'value'`` for an error message: on one line (line breaks shown as a space), at most ``limit``
+    characters of it, ``…`` where it was cut, so a 120 KB cell never floods the terminal."""
+    text = _LINE_BREAKS.sub(" ", str(value))
+    return f"'{text[:limit]}…'" if len(text) > limit else f"'{text}'"

@@ -32,7 +32,7 @@ import pandas as pd
 from spotipy.exceptions import SpotifyException
 
 from pipeline.csv_export import unescape_cell
-from pipeline.errors import UserError
+from pipeline.errors import UserError, quoted
 from pipeline.library import LibraryError
 from pipeline.paths import data_dir
 from pipeline.sources.features import spotify_track_id
@@ -126,7 +126,7 @@ def select_suggestions(frame: pd.DataFrame, playlist: str, file: str = "suggesti
     for row in chosen.itertuples():
         track_id = spotify_track_id(row.track_id)
         if track_id is None:
-            raise LibraryError(f"'{row.track_id}' is not a Spotify track id", file=file, row=row.file_row,
+            raise LibraryError(f"{quoted(row.track_id)} is not a Spotify track id", file=file, row=row.file_row,
                                column="track_id")
         picked.setdefault(track_id, Suggestion(track_id, getattr(row, "track_name", ""), getattr(row, "artists", "")))
     return list(picked.values())

@@ -201,3 +201,17 @@ def test_exportify_rows_round_trip_whatever_the_variant(tmp_path, generated):
         assert read["artists"] == tuple(track["artists"])
         for feature, value in track["features"].items():
             assert math.isnan(read[feature]) if value is None else read[feature] == value
+
+
+def test_an_error_quotes_a_huge_or_multi_line_bad_cell_on_one_short_line(tmp_path):
+    from pipeline.sources import read_source
+    huge, multi_line = "x" * 120_000, "not\na\r\nnumber"
+    for name, cell in (("huge.csv", huge), ("lines.csv", multi_line)):
+        path = tmp_path / name
+        path.write_text('Track URI,Track Name,Energy\nspotify:track:4uLU6hMCjMI75M1A2tKUQC,One,"' + cell + '"\n')
+        with pytest.raises(LibraryError) as caught:
+            read_source(path)
+        message = str(caught.value)
+        assert "\n" not in message and "\r" not in message and len(message) < 200
+        assert f"{name}, row 2, column 'Energy'" in message
+    assert "'not a number' is not a number" in message

@@ -18,6 +18,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from pipeline.errors import quoted
 from pipeline.library import (AUDIO_FEATURES, LIKED_COLUMNS, MEMBERSHIP_COLUMNS, TRACK_COLUMNS, Library,
                               LibraryError, Warning_, build_library)
 from pipeline.sources.csv_columns import map_columns, parse_track_ids, split_artists, split_genres
@@ -187,7 +188,7 @@ def _raise_at(rows: CsvRows, frame: pd.DataFrame, bad: pd.Series, column: str, p
     first = frame[bad].iloc[0]
     file = first[FILE]
     header_name = rows.headers.get(file, {}).get(column, column)
-    raise LibraryError(f"'{first[column]}' {problem}", file=file, row=int(first[ROW]), column=header_name)
+    raise LibraryError(f"{quoted(first[column])} {problem}", file=file, row=int(first[ROW]), column=header_name)
 
 
 def library_from_rows(rows: pd.DataFrame, memberships: pd.DataFrame, liked: pd.DataFrame, source: str,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.errors import quoted
 from pipeline.library import Library, LibraryError
 from pipeline.sources.csv_columns import fold_header
 from pipeline.sources.csv_table import (FILE, ROW, CsvRows, library_from_rows, parse_track_rows,
@@ -87,6 +88,6 @@ def _liked_marks(rows: CsvRows, frame: pd.DataFrame) -> pd.Series:
     if unknown.any():
         first = frame[unknown].iloc[0]
         column = rows.headers.get(first[FILE], {}).get("liked", "liked")
-        raise LibraryError(f"'{first['liked']}' is not true or false", file=first[FILE], row=int(first[ROW]),
+        raise LibraryError(f"{quoted(first['liked'])} is not true or false", file=first[FILE], row=int(first[ROW]),
                            column=column)
     return marks.isin(_TRUE)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline.errors import quoted
 from pipeline.library import (AUDIO_FEATURES, LIKED_COLUMNS, MEMBERSHIP_COLUMNS, TRACK_COLUMNS, Library,
                               LibraryError, Warning_, build_library)
 
@@ -124,7 +125,7 @@ def _json_list(cell: str, row: int, column: str) -> tuple[str, ...]:
     except json.JSONDecodeError:
         values = None
     if not isinstance(values, list):
-        raise LibraryError(f"'{cell}' is not a JSON list of names", file="tracks.csv", row=row, column=column)
+        raise LibraryError(f"{quoted(cell)} is not a JSON list of names", file="tracks.csv", row=row, column=column)
     return tuple(str(value) for value in values)
 
 
@@ -133,4 +134,4 @@ def _number(cell: str, row: int, column: str) -> float:
     try:
         return float(cell) if cell.strip() else math.nan
     except ValueError:
-        raise LibraryError(f"'{cell}' is not a number", file="tracks.csv", row=row, column=column) from None
+        raise LibraryError(f"{quoted(cell)} is not a number", file="tracks.csv", row=row, column=column) from None
