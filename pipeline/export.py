@@ -88,6 +88,8 @@ class ExportInterrupted(UserError):
 def read_suggestions(path: str | Path) -> pd.DataFrame:
     """The suggestions CSV as text cells, spreadsheet escapes (leading ``'``) removed."""
     path = Path(path)
+    if path.exists() and not path.is_file():  # a folder, a named pipe, a device: never read those
+        raise LibraryError("not a regular file (a suggestions CSV written by 'suggest' is expected)", file=str(path))
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except FileNotFoundError:

@@ -303,3 +303,13 @@ def test_suggest_for_a_library_without_liked_songs_says_so(tmp_path, user_data):
 ])
 def test_a_library_path_that_cannot_exist_is_one_clean_error(user_data, source, message):
     assert user_error(run_cli("info", "--library", source, data_dir=user_data)) == message
+
+
+def test_a_named_pipe_or_a_device_as_the_library_is_refused_without_reading_it(tmp_path, user_data):
+    import os
+    pipe, zeros = tmp_path / "x.csv", tmp_path / "zeros.csv"
+    os.mkfifo(pipe)
+    zeros.symlink_to("/dev/zero")
+    for path in (pipe, zeros):
+        line = user_error(run_cli("info", "--library", str(path), data_dir=user_data, timeout=60))
+        assert line == f"error: {path}: not a regular file or folder"

@@ -232,3 +232,12 @@ def test_cli_export_is_a_dry_run_until_apply(spotify, reccobeats, suggestions, r
     assert f"Added 140 track(s) to 'Road Trip' ({road_trip.id}); snapshot {road_trip.snapshot_id}" in applied.stdout
     assert len(road_trip.track_ids()) == len(before) + 140 == len(set(road_trip.track_ids()))
     assert token not in applied.stdout + applied.stderr + dry.stderr
+
+
+def test_a_folder_or_a_named_pipe_given_as_the_suggestions_file_is_refused_without_reading_it(tmp_path):
+    import os
+    pipe = tmp_path / "suggestions.csv"
+    os.mkfifo(pipe)                                   # reading it would wait forever for a writer
+    for path in (tmp_path, pipe):
+        with pytest.raises(LibraryError, match="not a regular file"):
+            read_suggestions(path)

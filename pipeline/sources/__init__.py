@@ -55,4 +55,6 @@ def _existing_path(source: str | Path) -> Path:
         raise LibraryError(f"cannot open {str(source)[:80]}: {error.strerror or error}") from None
     if not exists:
         raise LibraryError(f"no such file or folder: {path}")
+    if not (path.is_file() or path.is_dir()):  # a named pipe would hang the reader, /dev/zero fill memory
+        raise LibraryError(f"{path}: not a regular file or folder")
     return path
