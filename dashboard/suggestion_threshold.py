@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipeline.abstention import at_threshold, threshold_for_precision
-from pipeline.suggest import COLUMNS, Threshold
+from pipeline.abstention import at_threshold
+from pipeline.suggest import COLUMNS, Threshold, lowest_suggested_score, threshold_from
 
 BEST_COLUMNS = ["track_id", "track_name", "artists", "playlist_id", "playlist", "score"]
 
@@ -70,26 +70,18 @@ def threshold_for(stored: StoredSuggestions, min_precision: float | None) -> Thr
     """The lowest confidence whose held-out suggestions were right ``min_precision`` of the time,
     with that precision and the share of liked songs that still get a suggestion; None: nothing
     is held back. An unreachable precision gives ``value`` None: every song is held back."""
-    if min_precision is None:
-        return None
-    value = threshold_for_precision(stored.held_out_confidence, stored.held_out_correct, min_precision)
-    measured = at_threshold(stored.held_out_confidence, stored.held_out_correct, value)
-    coverage = float((stored.best["score"] >= value).mean()) if value is not None and len(stored.best) else 0.0
-    return Threshold(value, measured["precision"], coverage, min_precision)
+    return threshold_from(stored.held_out_confidence, stored.held_out_correct, stored.best["score"],
+                          min_precision=min_precision)
 
 
 def suggested(table: pd.DataFrame, threshold: Threshold | None) -> pd.DataFrame:
     """The rows of ``table`` (a ``score`` column) at or above the threshold."""
-    if threshold is None:
-        return table
-    return table[table["score"] >= threshold.value] if threshold.value is not None else table.iloc[:0]
+    return table[table["score"] >= lowest_suggested_score(threshold)]
 
 
 def fits_none(stored: StoredSuggestions, threshold: Threshold | None) -> pd.DataFrame:
     """Liked songs whose best score is below the threshold (`BEST_COLUMNS`), closest first."""
-    if threshold is None:
-        return stored.best.iloc[:0]
-    held_back = stored.best if threshold.value is None else stored.best[stored.best["score"] < threshold.value]
+    held_back = stored.best[stored.best["score"] < lowest_suggested_score(threshold)]
     return held_back.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
 
 

@@ -193,6 +193,7 @@ def add_suggest_command(subparsers) -> None:
 def run_suggest(args: argparse.Namespace) -> int:
     from pipeline.config import ConfigError
     from pipeline.csv_export import write_csv
+    from pipeline.fitting import chosen_settings
     from pipeline.suggest import FITS_NONE, check_threshold, choose_threshold, score_liked_songs, suggestions_table
     from pipeline.tuning import best_study_config, config_from_study
     check_threshold(args.min_confidence, args.min_precision)  # bad flags fail before a slow load
@@ -217,7 +218,7 @@ def run_suggest(args: argparse.Namespace) -> int:
                               threshold=threshold)
     write_csv(frame, args.out)
     held_back = int((frame["decision"] == FITS_NONE).sum())
-    chosen = settings_text({k.removeprefix("model__"): v for k, v in scored.model.chosen_params_.items()})
+    chosen = settings_text(chosen_settings(scored.model))
     print(f"{len(frame) - held_back:,} suggestions from {config.label()}"
           + (f" ({chosen}, chosen for this library)" if chosen else "") + f" written to {args.out}"
           + (f"; {held_back:,} liked songs fit none of your playlists" if held_back else ""), file=sys.stderr)

@@ -32,7 +32,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _num_samples, check_is_fitted, column_or_1d, validate_data
 
-from pipeline.metrics import average_precisions
+from pipeline.metrics import macro_average_precision, top_choice
 
 _EDGE = 1e-12  # scores are clipped to [_EDGE, 1 - _EDGE] before the logit
 
@@ -124,7 +124,7 @@ class CalibratedPlaylistClassifier(ClassifierMixin, BaseEstimator):
         labels = np.searchsorted(self.classes_, y)
         settings = list(self.candidates or [{}])
         scored = [self._out_of_fold(self._candidate(setting), X, labels, groups, fit_params) for setting in settings]
-        self.candidate_scores_ = [_macro_ap(oof, truth) for oof, truth in scored]
+        self.candidate_scores_ = [macro_average_precision(oof, truth) for oof, truth in scored]
         best = int(np.argmax(self.candidate_scores_)) if len(settings) > 1 else 0
         oof, truth = scored[best]
         self.chosen_params_ = dict(settings[best])
@@ -177,15 +177,20 @@ class CalibratedPlaylistClassifier(ClassifierMixin, BaseEstimator):
         best = self.predict_proba(X).argmax(axis=1)
         return self.classes_[best]
 
+    def inner_top_choices(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per training track, its inner out-of-fold top choice: calibrated confidence, and whether
+        that class holds the track (where a threshold's precision is read from)."""
+        check_is_fitted(self, "oof_proba_")
+        return top_choice(self.oof_proba_, self.oof_truth_)
+
     def _validated(self, X, y=None, *, reset: bool):
         """Track frames (tuple cells, columns by name) pass as they are, for the wrapped pipeline to
         check; arrays and sparse matrices are checked here."""
         if isinstance(X, pd.DataFrame):
             validate_data(self, X, skip_check_array=True, reset=reset)
             return X if y is None else (X, column_or_1d(y, warn=True))
-        if y is None and reset:
-            y = None  # validate_data says "requires y" itself
-        return validate_data(self, X, y="no_validation" if not reset else y, accept_sparse="csr", dtype=None,
+        # fitting without y: validate_data itself says "requires y"
+        return validate_data(self, X, y=y if reset else "no_validation", accept_sparse="csr", dtype=None,
                              ensure_all_finite=False, reset=reset)
 
     def __sklearn_tags__(self):
@@ -193,11 +198,6 @@ class CalibratedPlaylistClassifier(ClassifierMixin, BaseEstimator):
         inner = clone(self.estimator).__sklearn_tags__()
         tags.input_tags = inner.input_tags
         return tags
-
-
-def _macro_ap(proba: np.ndarray, truth: np.ndarray) -> float:
-    """Mean average precision over the classes that hold some track (0 when none does)."""
-    return float(np.nanmean(average_precisions(proba, truth))) if truth.any() else 0.0
 
 
 def _rows_of(fit_params: dict, rows: np.ndarray, n_rows: int) -> dict:

@@ -24,11 +24,10 @@ from pipeline import metrics
 from pipeline.abstention import precision_coverage, threshold_for_precision
 from pipeline.config import RunConfig
 from pipeline.features import track_frame
-from pipeline.fitting import (TrainingRows, fit_rows, predict_raw_and_calibrated, predict_scores, prior_scores,
-                              training_rows_for)
+from pipeline.fitting import (TrainingRows, chosen_settings, fit_rows, predict_raw_and_calibrated, predict_scores,
+                              prior_scores, training_history, training_rows_for)
 from pipeline.library import Library
-from pipeline.out_of_fold import (FoldResult, OutOfFold, Progress, chosen_settings, fold_tasks, inner_top_choices,
-                                  run_all, threads_for, training_history)
+from pipeline.out_of_fold import FoldResult, OutOfFold, Progress, fold_tasks, run_all, threads_for
 
 CHECKED_PRECISIONS = (0.7, 0.8, 0.9)
 """The ``--min-precision`` values whose thresholds are checked on held-out songs."""
@@ -167,14 +166,14 @@ def run_backtest(library: Library, config: RunConfig, rows: TrainingRows, calibr
     confidence, correct = metrics.top_choice(calibrated, truth)
     return BacktestRun(_backtest(raw, truth), _backtest(calibrated, truth) if calibrate else None,
                        _backtest(baseline, truth), confidence, correct, training_history(model),
-                       inner_top_choices(model) if calibrate else None,
+                       model.inner_top_choices() if calibrate else None,
                        chosen_settings(model) if calibrate else None)
 
 
 def _backtest(proba: np.ndarray, truth: np.ndarray) -> Backtest:
     return Backtest(n=len(truth), accuracy=float(metrics.hits_at(proba, truth, 1).mean()),
                     top3=float(metrics.hits_at(proba, truth, 3).mean()),
-                    macro_ap=float(np.nanmean(metrics.average_precisions(proba, truth))),
+                    macro_ap=metrics.macro_average_precision(proba, truth),
                     brier=metrics.brier_score(proba, truth),
                     ece=metrics.expected_calibration_error(*metrics.top_choice(proba, truth)))
 

@@ -118,8 +118,22 @@ def fit_rows(config: RunConfig, library: Library, rows: TrainingRows, index: np.
 
 def encoder_of(model) -> object:
     """The fitted encode step of a pipeline from `fit_rows`, calibrated or not."""
-    pipeline = getattr(model, "estimator_", model)
-    return pipeline.named_steps["encode"]
+    return _pipeline_of(model).named_steps["encode"]
+
+
+def training_history(model) -> list[dict]:
+    """The neural net's per-epoch log (empty for other models), calibrated or not."""
+    return list(getattr(_pipeline_of(model)[-1], "history_", []) or [])
+
+
+def chosen_settings(model) -> dict:
+    """What a calibrated model chose on its inner folds, by run parameter name (``{"C": 10.0}``)."""
+    return {name.removeprefix("model__"): value for name, value in model.chosen_params_.items()}
+
+
+def _pipeline_of(model):
+    """The encode -> model pipeline itself, inside a calibrated wrapper or not."""
+    return getattr(model, "estimator_", model)
 
 
 def training_rows_for(config: RunConfig, rows: TrainingRows, index: np.ndarray) -> np.ndarray:

@@ -133,7 +133,7 @@ class Library:
 
     def absent_features(self) -> tuple[str, ...]:
         """The audio features no track has (a column the export lacks): left out of every model."""
-        return tuple(f for f in AUDIO_FEATURES if f not in self.available_features())
+        return tuple(f for f, share in self.feature_coverage_by_feature().items() if share == 0)
 
     def feature_coverage(self) -> float:
         """Share of tracks that have every audio feature this library has (see `absent_features`)."""

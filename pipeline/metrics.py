@@ -130,6 +130,11 @@ def calibration_noise_floor(bins: list[dict]) -> float:
                      for row in bins) / total)
 
 
+def macro_average_precision(proba: np.ndarray, truth: np.ndarray) -> float:
+    """Mean of `average_precisions` over the playlists that hold some item (0 when none does)."""
+    return float(np.nanmean(average_precisions(proba, truth))) if truth.any() else 0.0
+
+
 def score(proba: np.ndarray, truth: np.ndarray, largest: np.ndarray) -> Scores:
     """Headline `Scores`; ``largest`` holds the column indices of the three largest playlists."""
     matrix = confusion(proba, truth)
@@ -142,7 +147,7 @@ def score(proba: np.ndarray, truth: np.ndarray, largest: np.ndarray) -> Scores:
         top3=float(hits_at(proba, truth, 3).mean()),
         macro_f1=float(f1[support].mean()) if support.any() else 0.0,
         balanced_accuracy=float(recall[support].mean()) if support.any() else 0.0,
-        macro_ap=float(np.nanmean(average_precisions(proba, truth))) if truth.any() else 0.0,
+        macro_ap=macro_average_precision(proba, truth),
         skew=float(skew),
         brier=brier_score(proba, truth),
         ece=expected_calibration_error(*top_choice(proba, truth)),

@@ -18,7 +18,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import partial
-from itertools import islice
 from typing import Any, Callable, Iterator
 
 import numpy as np
@@ -27,8 +26,8 @@ from threadpoolctl import threadpool_limits
 
 from pipeline.config import ConfigError, RunConfig
 from pipeline.features import track_frame
-from pipeline.fitting import (ONE_BLAS_THREAD, TrainingRows, fit_rows, predict_raw_and_calibrated,
-                              predict_scores, prior_scores)
+from pipeline.fitting import (ONE_BLAS_THREAD, TrainingRows, chosen_settings, fit_rows, predict_raw_and_calibrated,
+                              predict_scores, prior_scores, training_history)
 from pipeline.imbalance import leaky_oversample_indices
 from pipeline.library import Library
 
@@ -88,7 +87,7 @@ def out_of_fold(library: Library, config: RunConfig, folds: int = 5, *, calibrat
                 only_folds: int | None = None, n_jobs: int | None = None) -> OutOfFold:
     """Fit ``config`` fold by fold on the library's playlists and pool the held-out scores."""
     rows = TrainingRows.from_library(library)
-    tasks = list(islice(fold_tasks(library, config, rows, folds, calibrate), only_folds))
+    tasks = fold_tasks(library, config, rows, folds, calibrate)[:only_folds]
     return OutOfFold.from_folds(rows, run_all(tasks, threads_for(config, n_jobs), lambda done: None))
 
 
@@ -128,26 +127,8 @@ def _fit_fold(library: Library, config: RunConfig, rows: TrainingRows, train: np
     else:
         proba, calibrated = predict_scores(model, frame, n_playlists), None
     return FoldResult(test, proba, calibrated, prior_scores(rows, train, len(test)), seconds,
-                      training_history(model), inner_top_choices(model) if calibrate else None,
+                      training_history(model), model.inner_top_choices() if calibrate else None,
                       chosen_settings(model) if calibrate else None)
-
-
-def chosen_settings(model) -> dict:
-    """What a calibrated model chose on its inner folds, by run parameter name (``{"C": 10.0}``)."""
-    return {name.removeprefix("model__"): value for name, value in model.chosen_params_.items()}
-
-
-def inner_top_choices(model) -> tuple[np.ndarray, np.ndarray]:
-    """A calibrated model's inner out-of-fold top choices: (confidence, correct) per training track."""
-    best = model.oof_proba_.argmax(axis=1)
-    rows = np.arange(len(best))
-    return model.oof_proba_[rows, best], model.oof_truth_[rows, best]
-
-
-def training_history(model) -> list[dict]:
-    """The neural net's per-epoch log (empty for other models), calibrated or not."""
-    pipeline = getattr(model, "estimator_", model)
-    return list(getattr(pipeline[-1], "history_", []) or [])
 
 
 def split_rows(rows: TrainingRows, folds: int, config: RunConfig):

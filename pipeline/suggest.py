@@ -26,7 +26,6 @@ from pipeline.abstention import at_threshold, threshold_for_precision
 from pipeline.config import ConfigError, RunConfig
 from pipeline.features import track_frame
 from pipeline.fitting import TrainingRows, encoder_of, fit_rows, predict_scores, training_rows_for
-from pipeline.metrics import top_choice
 from pipeline.library import AUDIO_FEATURES, Library, LibraryError
 
 COLUMNS = ["track_id", "track_name", "artists", "playlist", "playlist_id", "score", "decision", "rank",
@@ -95,9 +94,7 @@ def score_liked_songs(library: Library, config: RunConfig) -> ScoredLikedSongs:
     liked = library.liked
     proba = predict_scores(model, track_frame(library, liked["track_id"], liked["added_at"]),
                            len(rows.playlist_ids))
-    held_out = _all_columns(model.oof_proba_, model.classes_, len(rows.playlist_ids))
-    truth = _all_columns(model.oof_truth_, model.classes_, len(rows.playlist_ids)).astype(bool)
-    confidence, correct = top_choice(held_out, truth)
+    confidence, correct = model.inner_top_choices()
     return ScoredLikedSongs(pd.DataFrame(proba, index=liked["track_id"].to_numpy(), columns=rows.playlist_ids),
                             rows, model, confidence, correct)
 
@@ -115,15 +112,24 @@ def choose_threshold(scored: ScoredLikedSongs, min_confidence: float | None = No
                      min_precision: float | None = None) -> Threshold | None:
     """The threshold asked for (None: nothing is held back). ``min_precision`` picks the lowest
     confidence whose held-out suggestions reach it; ``min_confidence`` is taken as it is."""
+    return threshold_from(scored.held_out_confidence, scored.held_out_correct, scored.best_scores(),
+                          min_confidence, min_precision)
+
+
+def threshold_from(held_out_confidence: np.ndarray, held_out_correct: np.ndarray, best_scores,
+                   min_confidence: float | None = None, min_precision: float | None = None) -> Threshold | None:
+    """`choose_threshold` from the arrays themselves (what a stored run keeps): the held-out top
+    choices a precision is read from, and each liked song's best score, for the coverage."""
     check_threshold(min_confidence, min_precision)
     if min_precision is not None:
-        value = threshold_for_precision(scored.held_out_confidence, scored.held_out_correct, min_precision)
+        value = threshold_for_precision(held_out_confidence, held_out_correct, min_precision)
     elif min_confidence is not None:
         value = float(min_confidence)
     else:
         return None
-    measured = at_threshold(scored.held_out_confidence, scored.held_out_correct, value)
-    coverage = float((scored.best_scores() >= value).mean()) if value is not None else 0.0
+    measured = at_threshold(held_out_confidence, held_out_correct, value)
+    best_scores = np.asarray(best_scores, dtype=float)
+    coverage = float((best_scores >= value).mean()) if value is not None and len(best_scores) else 0.0
     return Threshold(value, measured["precision"], coverage, min_precision)
 
 
@@ -155,14 +161,14 @@ def suggestions_table(scored: ScoredLikedSongs, library: Library, per_playlist: 
         long = long[long["rank"] <= per_playlist] if per_playlist else long
         long = long.sort_values(["playlist_order", "rank"])
     long = _with_runner_up(long, scores, library)
-    kept = long[long["score"] >= _cut(threshold)]
+    kept = long[long["score"] >= lowest_suggested_score(threshold)]
     kept = _with_explanations(kept, library, scored.model).assign(decision=SUGGEST)
     if threshold is not None and per_track is not None:
         kept = pd.concat([kept, _fits_none_rows(long, kept)]).sort_values(["track_order", "track_rank"])
     return kept.reindex(columns=COLUMNS).reset_index(drop=True)
 
 
-def _cut(threshold: Threshold | None) -> float:
+def lowest_suggested_score(threshold: Threshold | None) -> float:
     """The lowest score suggested: any without a threshold, none when the precision was unreachable."""
     if threshold is None:
         return -np.inf
@@ -176,12 +182,6 @@ def _fits_none_rows(long: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
     return held_back.assign(runner_up=held_back["playlist"], runner_up_score=held_back["score"], playlist="",
                             playlist_id="", rank=0, decision=FITS_NONE, similar_tracks="", closest_features="",
                             furthest_features="")
-
-
-def _all_columns(values: np.ndarray, classes, n_playlists: int) -> np.ndarray:
-    full = np.zeros((len(values), n_playlists), dtype=values.dtype)
-    full[:, np.asarray(classes, dtype=int)] = values
-    return full
 
 
 def _long_table(scores: pd.DataFrame, library: Library) -> pd.DataFrame:
