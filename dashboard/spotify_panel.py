@@ -10,15 +10,15 @@ from typing import Any, Callable, Mapping, MutableMapping
 import pandas as pd
 
 from pipeline.errors import UserError
-from pipeline.export import ExportPlan, Suggestion, read_suggestions, select_suggestions
+from pipeline.spotify.export import ExportPlan, Suggestion, read_suggestions, select_suggestions
 from pipeline.library import Library
 from pipeline.paths import fetched_library_dir
-from pipeline.sources.features import FeatureCache, add_audio_features, default_providers
+from pipeline.spotify.features import FeatureCache, add_audio_features, default_providers
 from pipeline.sources.native import save_library
-from pipeline.sources.spotify import default_page_cache, fetch_spotify_library
-from pipeline.spotify_auth import SessionTokenCache, SpotifyNotConfigured, has_login, start_login
-from pipeline.spotify_client import ResilientSpotify, connect
-from pipeline.spotify_settings import SpotifySettings, load_settings
+from pipeline.spotify.fetch import default_page_cache, fetch_spotify_library
+from pipeline.spotify.auth import SessionTokenCache, SpotifyNotConfigured, has_login, start_login
+from pipeline.spotify.client import ResilientSpotify, connect
+from pipeline.spotify.settings import SpotifySettings, load_settings
 
 LOGIN_LINK_SECONDS = 10 * 60
 """A login link is reused for this long; `start_login` forgets its state after 15 minutes."""

@@ -236,8 +236,8 @@ def add_login_command(subparsers) -> None:
 
 
 def run_login(args: argparse.Namespace) -> int:
-    from pipeline.spotify_auth import READ_SCOPES, WRITE_SCOPES, login_in_terminal
-    from pipeline.spotify_settings import load_settings
+    from pipeline.spotify.auth import READ_SCOPES, WRITE_SCOPES, login_in_terminal
+    from pipeline.spotify.settings import load_settings
     login_in_terminal(load_settings(), WRITE_SCOPES if args.write else READ_SCOPES,
                       announce=lambda url: print(f"Opening Spotify's login page; if no browser opens, visit:\n{url}",
                                                  file=sys.stderr))
@@ -255,7 +255,7 @@ def add_fetch_command(subparsers) -> None:
 
 
 def run_fetch(args: argparse.Namespace) -> int:
-    from pipeline.sources.spotify import fetch_to_folder
+    from pipeline.spotify.fetch import fetch_to_folder
     library = fetch_to_folder(args.out, features=args.features, fresh=args.fresh, progress=_stderr_progress)
     _print_saved(library, args.out)
     return 0
@@ -272,7 +272,7 @@ def add_features_command(subparsers) -> None:
 
 
 def run_features(args: argparse.Namespace) -> int:
-    from pipeline.sources.features import features_to_folder
+    from pipeline.spotify.features import features_to_folder
     library = features_to_folder(args.library, args.out, use_spotify=args.spotify, progress=_stderr_progress)
     _print_saved(library, args.out)
     return 0
@@ -296,7 +296,7 @@ def add_export_command(subparsers) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from pipeline.export import export_from_csv
+    from pipeline.spotify.export import export_from_csv
     plan, result = export_from_csv(args.suggestions, args.playlist, create=args.create, apply=args.apply,
                                    progress=_stderr_progress)
     target = f"new playlist '{plan.playlist_name}'" if plan.creates_playlist else f"'{plan.playlist_name}'"

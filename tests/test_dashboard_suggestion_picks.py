@@ -4,7 +4,7 @@ import pandas as pd
 
 from dashboard.suggestion_picks import CSV_COLUMNS, picks_frame, table_for, updated_picks
 from pipeline.csv_export import to_csv_bytes
-from pipeline.export import read_suggestions, select_suggestions
+from pipeline.spotify.export import read_suggestions, select_suggestions
 
 
 def suggestions() -> pd.DataFrame:

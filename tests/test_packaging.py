@@ -101,7 +101,7 @@ def test_the_image_gets_no_secrets_and_no_tests():
 
 
 def test_git_ignores_secrets_and_token_caches(monkeypatch):
-    from pipeline.spotify_auth import TokenFile
+    from pipeline.spotify.auth import TokenFile
     monkeypatch.setenv("PLAYLIST_ENHANCER_DATA_DIR", str(REPO))       # a data folder inside the checkout
     token_file = TokenFile().path.relative_to(REPO).as_posix()
     candidates = [".streamlit/secrets.toml", token_file, ".cache", ".cache-someone"]

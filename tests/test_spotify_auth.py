@@ -14,12 +14,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from pipeline.sources.spotify import fetch_spotify_library
-from pipeline.spotify_auth import (READ_SCOPES, WRITE_SCOPES, SessionTokenCache, SpotifyLoginExpired,
+from pipeline.spotify.fetch import fetch_spotify_library
+from pipeline.spotify.auth import (READ_SCOPES, WRITE_SCOPES, SessionTokenCache, SpotifyLoginExpired,
                                    SpotifyLoginFailed, SpotifyLoginRequired, SpotifyNotConfigured, TokenFile,
                                    finish_login, has_login, login_in_terminal, start_login)
-from pipeline.spotify_settings import SpotifySettings, load_settings
-from pipeline.spotify_client import connect
+from pipeline.spotify.settings import SpotifySettings, load_settings
+from pipeline.spotify.client import connect
 from tests.fakes.fixtures import (CLIENT_ID, POLICY, account, cli_env, pages, private_data_dir, reccobeats, run_cli,
                                   session, settings, spotify, unknown_to_reccobeats)
 from tests.fakes.spotify_api import FakeSpotify

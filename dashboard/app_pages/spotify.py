@@ -8,8 +8,8 @@ from dashboard.spotify_panel import (configured_settings, fetch_and_save, is_log
 from dashboard.sidebar import switch_page
 from dashboard.suggestion_picks import PICKED_SUGGESTIONS, USE_PICKS
 from pipeline.errors import UserError
-from pipeline.export import apply_export, plan_export
-from pipeline.spotify_auth import READ_SCOPES, WRITE_SCOPES, SpotifyNotConfigured, finish_login
+from pipeline.spotify.export import apply_export, plan_export
+from pipeline.spotify.auth import READ_SCOPES, WRITE_SCOPES, SpotifyNotConfigured, finish_login
 
 README_SECTION = "README.md#use-your-own-spotify-library"
 PLAN, RESULT, CONFIRM = "spotify_export_plan", "spotify_export_result", "spotify_confirm"

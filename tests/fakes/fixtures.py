@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.http_retry import RetryPolicy
-from pipeline.local_store import JsonStore
-from pipeline.spotify_auth import SessionTokenCache
-from pipeline.spotify_settings import SpotifySettings
-from pipeline.spotify_client import connect
+from pipeline.spotify.retry import RetryPolicy
+from pipeline.spotify.store import JsonStore
+from pipeline.spotify.auth import SessionTokenCache
+from pipeline.spotify.settings import SpotifySettings
+from pipeline.spotify.client import connect
 from tests.fakes.reccobeats import FakeReccoBeats
 from tests.fakes.spotify_account import sample_account
 from tests.fakes.spotify_api import FakeSpotify

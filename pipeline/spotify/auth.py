@@ -1,6 +1,6 @@
 """Logging in to Spotify: token storage and the PKCE (or client-secret) flow.
 
-Without a client secret (see `pipeline.spotify_settings`) the PKCE flow is used. Tokens live
+Without a client secret (see `pipeline.spotify.settings`) the PKCE flow is used. Tokens live
 in the dashboard's session (`SessionTokenCache` over ``st.session_state``) or, for the CLI,
 in a 0600 file in the user data folder (`TokenFile`). Nothing here prompts except
 `login_in_terminal`: a missing or expired login raises a `UserError`.
@@ -22,10 +22,10 @@ from spotipy.exceptions import SpotifyOauthError
 from spotipy.oauth2 import SpotifyOAuth, SpotifyPKCE
 
 from pipeline.errors import UserError
-from pipeline.local_store import write_private_text
+from pipeline.spotify.store import write_private_text
 from pipeline.paths import data_dir
-from pipeline.secret_logs import install_redaction, register_secret
-from pipeline.spotify_settings import SpotifySettings
+from pipeline.spotify.redaction import install_redaction, register_secret
+from pipeline.spotify.settings import SpotifySettings
 
 READ_SCOPES: tuple[str, ...] = ("playlist-read-private", "playlist-read-collaborative", "user-library-read")
 WRITE_SCOPES: tuple[str, ...] = (*READ_SCOPES, "playlist-modify-private", "playlist-modify-public")

@@ -35,8 +35,8 @@ from pipeline.csv_export import unescape_cell
 from pipeline.errors import UserError, quoted
 from pipeline.library import LibraryError
 from pipeline.paths import data_dir
-from pipeline.sources.features import spotify_track_id
-from pipeline.sources.spotify import my_playlists, playlist_track_ids
+from pipeline.spotify.features import spotify_track_id
+from pipeline.spotify.fetch import my_playlists, playlist_track_ids
 
 BATCH_SIZE = 100
 RECENT_HOURS = 24.0
@@ -253,9 +253,9 @@ def export_from_csv(suggestions_csv: str | Path, playlist: str, *, create: bool 
                     progress: Progress | None = None
                     ) -> tuple[ExportPlan, ExportResult | None]:
     """``python -m pipeline export``: plan always; write only with ``apply`` (the CLI's --apply)."""
-    from pipeline.spotify_auth import READ_SCOPES, WRITE_SCOPES
-    from pipeline.spotify_settings import load_settings
-    from pipeline.spotify_client import connect
+    from pipeline.spotify.auth import READ_SCOPES, WRITE_SCOPES
+    from pipeline.spotify.settings import load_settings
+    from pipeline.spotify.client import connect
 
     suggestions = select_suggestions(read_suggestions(suggestions_csv), playlist, file=str(suggestions_csv))
     if not suggestions:

@@ -24,9 +24,9 @@ import numpy as np
 import requests
 from spotipy.exceptions import SpotifyException
 
-from pipeline.http_retry import RetryPolicy, call_with_retries, failure_of_requests_error
+from pipeline.spotify.retry import RetryPolicy, call_with_retries, failure_of_requests_error
 from pipeline.library import AUDIO_FEATURES, Library, Warning_, build_library
-from pipeline.local_store import JsonStore
+from pipeline.spotify.store import JsonStore
 from pipeline.paths import data_dir
 
 logger = logging.getLogger(__name__)
@@ -236,12 +236,12 @@ def features_to_folder(source: str, out: str | Path, *, use_spotify: bool = Fals
     ``use_spotify`` asks Spotify first, for apps that still have ``audio-features``.
     """
     from pipeline.sources import load_library, native
-    from pipeline.spotify_settings import load_settings
+    from pipeline.spotify.settings import load_settings
 
     settings = load_settings()
     client = None
     if use_spotify:
-        from pipeline.spotify_client import connect
+        from pipeline.spotify.client import connect
         client = connect(settings)
     library = add_audio_features(load_library(source), default_providers(settings, client), FeatureCache.default(),
                                  progress=progress)

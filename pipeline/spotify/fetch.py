@@ -19,7 +19,7 @@ import pandas as pd
 from spotipy.exceptions import SpotifyException
 
 from pipeline.library import Library, Warning_, build_library
-from pipeline.local_store import JsonStore
+from pipeline.spotify.store import JsonStore
 from pipeline.paths import data_dir
 
 logger = logging.getLogger(__name__)
@@ -220,9 +220,9 @@ def fetch_to_folder(out: str | Path, *, features: bool = True, fresh: bool = Fal
                     progress: Progress | None = None) -> Library:
     """``python -m pipeline fetch``: log in, fetch, add audio features, save with `native.save_library`."""
     from pipeline.sources import native
-    from pipeline.sources.features import FeatureCache, add_audio_features, default_providers
-    from pipeline.spotify_settings import load_settings
-    from pipeline.spotify_client import connect
+    from pipeline.spotify.features import FeatureCache, add_audio_features, default_providers
+    from pipeline.spotify.settings import load_settings
+    from pipeline.spotify.client import connect
 
     settings = load_settings()
     client = connect(settings)

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from pipeline.errors import UserError
-from pipeline.http_retry import (RateLimited, RetryPolicy, ServiceUnavailable, call_with_retries,
+from pipeline.spotify.retry import (RateLimited, RetryPolicy, ServiceUnavailable, call_with_retries,
                                  failure_of_requests_error)
 
 TINY = RetryPolicy(retries=2, backoff=0.001, max_retry_after=0.01, timeout=1)

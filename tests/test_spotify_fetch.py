@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.http_retry import RateLimited, ServiceUnavailable
+from pipeline.spotify.retry import RateLimited, ServiceUnavailable
 from pipeline.sources import native
-from pipeline.sources.spotify import fetch_spotify_library
-from pipeline.spotify_auth import SpotifyLoginExpired
-from pipeline.spotify_settings import SpotifySettings
-from pipeline.spotify_client import connect
+from pipeline.spotify.fetch import fetch_spotify_library
+from pipeline.spotify.auth import SpotifyLoginExpired
+from pipeline.spotify.settings import SpotifySettings
+from pipeline.spotify.client import connect
 from tests.fakes.fixtures import (POLICY, account, cli_env, client, client_of, pages, private_data_dir, reccobeats, run_cli,
                                   session, settings, spotify, unknown_to_reccobeats)
 from tests.fakes.spotify_api import FakeSpotify

@@ -10,11 +10,11 @@ import pytest
 
 from pipeline.csv_export import write_csv
 from pipeline.errors import UserError
-from pipeline.export import (ExportInterrupted, ExportLog, Suggestion, apply_export, plan_export, read_suggestions,
+from pipeline.spotify.export import (ExportInterrupted, ExportLog, Suggestion, apply_export, plan_export, read_suggestions,
                              select_suggestions)
 from pipeline.library import LibraryError
-from pipeline.spotify_auth import SessionTokenCache
-from pipeline.spotify_client import connect
+from pipeline.spotify.auth import SessionTokenCache
+from pipeline.spotify.client import connect
 from tests.fakes.fixtures import (POLICY, account, cli_env, client, private_data_dir, reccobeats, run_cli, session,
                                   settings, spotify, unknown_to_reccobeats)
 from tests.fakes.spotify_api import WRITE_SCOPE

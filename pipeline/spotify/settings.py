@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from pipeline.errors import UserError
-from pipeline.secret_logs import register_secret
+from pipeline.spotify.redaction import register_secret
 
 DEFAULT_REDIRECT_URI = "http://127.0.0.1:8501/"
 DEFAULT_API_URL = "https://api.spotify.com/v1/"

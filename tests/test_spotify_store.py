@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import stat
 
-from pipeline.local_store import JsonStore
+from pipeline.spotify.store import JsonStore
 
 
 def test_the_store_is_private_and_survives_reopening(tmp_path):

@@ -14,11 +14,11 @@ import requests
 from spotipy.cache_handler import CacheHandler
 from spotipy.exceptions import SpotifyException
 
-from pipeline.http_retry import (Failure, RetryPolicy, call_with_retries, failure_of_requests_error,
+from pipeline.spotify.retry import (Failure, RetryPolicy, call_with_retries, failure_of_requests_error,
                                  failure_of_status)
-from pipeline.secret_logs import install_redaction
-from pipeline.spotify_auth import READ_SCOPES, SpotifyLoginExpired, TokenFile, make_auth_manager
-from pipeline.spotify_settings import SpotifySettings
+from pipeline.spotify.redaction import install_redaction
+from pipeline.spotify.auth import READ_SCOPES, SpotifyLoginExpired, TokenFile, make_auth_manager
+from pipeline.spotify.settings import SpotifySettings
 
 SERVICE = "Spotify"
 

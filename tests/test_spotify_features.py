@@ -6,13 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.http_retry import RateLimited, ServiceUnavailable
+from pipeline.spotify.retry import RateLimited, ServiceUnavailable
 from pipeline.library import AUDIO_FEATURES
-from pipeline.local_store import JsonStore
+from pipeline.spotify.store import JsonStore
 from pipeline.sources import native
-from pipeline.sources.features import (MEASURED, FeatureCache, ReccoBeatsAudioFeatures, SpotifyAudioFeatures,
+from pipeline.spotify.features import (MEASURED, FeatureCache, ReccoBeatsAudioFeatures, SpotifyAudioFeatures,
                                        add_audio_features, spotify_track_id)
-from pipeline.sources.spotify import fetch_spotify_library
+from pipeline.spotify.fetch import fetch_spotify_library
 from tests.fakes.fixtures import (POLICY, account, cli_env, client, client_of, pages, private_data_dir, reccobeats, run_cli,
                                   session, settings, spotify, unknown_to_reccobeats)
 from tests.fakes.spotify_account import FEATURE_NAMES
