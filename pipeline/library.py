@@ -16,7 +16,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from pipeline.errors import UserError
+from pipeline.errors import UserError, repaired
 
 AUDIO_FEATURES: tuple[str, ...] = (
     "danceability",
@@ -227,7 +227,8 @@ def build_library(tracks: pd.DataFrame, memberships: pd.DataFrame, liked: pd.Dat
     ``tracks`` needs a ``track_id`` column (or index) and any subset of `TRACK_COLUMNS`;
     missing columns are added empty. Raises `LibraryError` when the library is unusable.
     """
-    found = list(warnings)
+    found = [Warning_(w.code, repaired(w.message), w.count) for w in warnings]
+    source = repaired(str(source))
     tracks = _normalise_tracks(tracks, found)
     memberships = _normalise_memberships(memberships, found)
     liked = _normalise_liked(liked, found)
@@ -258,11 +259,12 @@ def _normalise_tracks(tracks: pd.DataFrame, found: list[Warning_]) -> pd.DataFra
     tracks["artists"] = tracks["artists"].map(_as_tuple)
     tracks["genres"] = tracks["genres"].map(_as_tuple)
     for column in ("name", "album", "release_date"):
-        tracks[column] = tracks[column].astype(object).where(tracks[column].notna(), "").astype(str)
+        tracks[column] = _text(tracks[column].astype(object).where(tracks[column].notna(), ""))
     for column in (*AUDIO_FEATURES, "popularity"):
-        tracks[column] = pd.to_numeric(tracks[column], errors="coerce").astype(float)
-    tracks["year"] = _year_of(tracks["release_date"]).where(
-        tracks["year"].isna(), pd.to_numeric(tracks["year"], errors="coerce")).astype("Int64")
+        numbers = pd.to_numeric(tracks[column], errors="coerce").astype(float)
+        tracks[column] = numbers.where(np.isfinite(numbers))  # an 'inf' cell is as unknown as an empty one
+    tracks["year"] = _plausible_years(_year_of(tracks["release_date"]).where(
+        tracks["year"].isna(), pd.to_numeric(tracks["year"], errors="coerce")))
     duplicated = tracks.index.duplicated(keep="first")
     if duplicated.any():
         # The same track exported from several playlists: keep the first, fill its gaps from the rest.
@@ -274,7 +276,7 @@ def _normalise_memberships(memberships: pd.DataFrame, found: list[Warning_]) -> 
     memberships = memberships.reindex(columns=list(MEMBERSHIP_COLUMNS)).copy()
     memberships["playlist_name"] = memberships["playlist_name"].astype(object).fillna(memberships["playlist_id"])
     for column in ("playlist_id", "playlist_name", "track_id"):
-        memberships[column] = memberships[column].astype(str)
+        memberships[column] = _text(memberships[column])
     memberships["added_at"] = _timestamps(memberships["added_at"])
     duplicated = memberships.duplicated(["playlist_id", "track_id"], keep="first")
     if duplicated.any():
@@ -286,7 +288,7 @@ def _normalise_memberships(memberships: pd.DataFrame, found: list[Warning_]) -> 
 
 def _normalise_liked(liked: pd.DataFrame, found: list[Warning_]) -> pd.DataFrame:
     liked = liked.reindex(columns=list(LIKED_COLUMNS)).copy()
-    liked["track_id"] = liked["track_id"].astype(str)
+    liked["track_id"] = _text(liked["track_id"])
     liked["added_at"] = _timestamps(liked["added_at"])
     duplicated = liked.duplicated("track_id", keep="first")
     if duplicated.any():
@@ -334,11 +336,26 @@ def _merge_warnings(found: list[Warning_]) -> list[Warning_]:
 
 def _as_tuple(value) -> tuple[str, ...]:
     if isinstance(value, (list, tuple, np.ndarray)):
-        return tuple(str(v).strip() for v in value if str(v).strip())
+        return tuple(repaired(str(v).strip()) for v in value if str(v).strip())
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ()
-    text = str(value).strip()
+    text = repaired(str(value).strip())
     return tuple(part.strip() for part in text.split(",") if part.strip()) if text else ()
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Every cell as a printable string (lone surrogates repaired; see `repaired`)."""
+    return values.map(lambda value: repaired(str(value))).astype(str)
+
+
+EARLIEST_YEAR, LATEST_YEAR = 1000, 2999
+
+
+def _plausible_years(years: pd.Series) -> pd.Series:
+    """Whole years in a plausible range as nullable integers; 1.5, -3 or 1e30 as unknown."""
+    years = years.astype(float)
+    plausible = np.isfinite(years) & (years == years.round()) & years.between(EARLIEST_YEAR, LATEST_YEAR)
+    return years.where(plausible).astype("Int64")
 
 
 def _year_of(release_dates: pd.Series) -> pd.Series:

@@ -74,3 +74,26 @@ def test_the_same_track_twice_in_one_playlist_counts_once(toy):
     assert library.playlists()["size"].tolist() == [6, 6]
     warning, = [w for w in library.warnings if w.code == "duplicate_rows"]
     assert warning.count == 3
+
+
+def test_impossible_numbers_from_any_reader_count_as_unknown():
+    tracks = pd.DataFrame({"track_id": ["a", "b", "c", "d"], "name": ["x"] * 4,
+                           "year": [1.5, -3, 1e30, 1999], "energy": [np.inf, -np.inf, 0.5, np.nan]})
+    library = build_library(tracks, pd.DataFrame({"playlist_id": ["p"] * 4, "track_id": list("abcd")}),
+                            pd.DataFrame({"track_id": []}), "hand-made")
+    assert library.tracks["year"].tolist() == [pd.NA, pd.NA, pd.NA, 1999]
+    assert library.tracks["energy"].isna().tolist() == [True, True, False, True]
+
+
+def test_lone_surrogates_become_replacement_characters_everywhere():
+    tracks = pd.DataFrame({"track_id": ["a"], "name": ["Song \ud83d"], "album": ["\udc80"],
+                           "artists": [("Artist \ud800",)], "genres": ["rock \udfff"]}, dtype=object)
+    # (pandas' own string type cannot hold them at all: readers build such columns as objects)
+    library = build_library(tracks, pd.DataFrame({"playlist_id": ["p"], "playlist_name": ["Mix \ud83d"],
+                                                  "track_id": ["a"]}, dtype=object),
+                            pd.DataFrame({"track_id": []}), "source \ud83d")
+    row = library.tracks.loc["a"]
+    assert (row["name"], row["album"], row["artists"], row["genres"]) == (
+        "Song \ufffd", "\ufffd", ("Artist \ufffd",), ("rock \ufffd",))
+    assert library.playlist_names == {"p": "Mix \ufffd"} and library.source == "source \ufffd"
+    library.fingerprint()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -99,3 +100,75 @@ def test_a_library_without_dates_or_features_round_trips(tmp_path):
     back = load_saved_library(tmp_path / "saved")
     assert_same_library(back, library)
     assert [w.code for w in back.warnings] == ["no_features"]
+
+
+@pytest.fixture
+def saved(tmp_path):
+    """A small saved library to hand-edit."""
+    tracks = pd.DataFrame({"track_id": ["4uLU6hMCjMI75M1A2tKUQC", "0000000000000000000002"],
+                           "name": ["September", "Boogie Wonderland"], "artists": [("Earth, Wind & Fire",)] * 2,
+                           "release_date": ["1978", "1979"], "energy": [0.8, 0.9]})
+    library = build_library(tracks, pd.DataFrame({"playlist_id": ["Road Trip"] * 2, "track_id": tracks["track_id"]}),
+                            pd.DataFrame({"track_id": tracks["track_id"][:1]}), "hand-made")
+    save_library(library, tmp_path / "saved")
+    return tmp_path / "saved"
+
+
+def edit_cell(folder, column: str, value: str) -> None:
+    table = pd.read_csv(folder / "tracks.csv", dtype=object, keep_default_na=False)
+    table.loc[1, column] = value
+    table.to_csv(folder / "tracks.csv", index=False)
+
+
+def edit_manifest(folder, **changes) -> None:
+    manifest = folder / "library.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), **changes}))
+
+
+@pytest.mark.parametrize("column, value, problem", [
+    ("artists", "[" * 50_000 + "]" * 50_000, "is not a JSON list of names"),
+    ("artists", '[{"name": "Earth"}]', "is not a JSON list of names"),
+    ("genres", "[NaN]", "is not a JSON list of names"),
+    ("year", "1.5", "'1.5' is not a whole year"),
+    ("energy", "inf", "'inf' is not a finite number"),
+    ("tempo", "1e400", "'1e400' is not a finite number"),
+])
+def test_a_malformed_cell_is_named_with_its_row_and_column(saved, column, value, problem):
+    edit_cell(saved, column, value)
+    with pytest.raises(LibraryError, match=rf"tracks\.csv, row 3, column '{column}': .*{re.escape(problem)}"):
+        load_saved_library(saved)
+
+
+@pytest.mark.parametrize("text", [
+    '{"format": "playlist-enhancer-library", "version": 1, "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    '{"format": "playlist-enhancer-library", "version": ' + "9" * 5000 + "}",
+    '{"format": "playlist-enhancer-library", "version": 1, "warnings": [{"code": "x", "message": "y", '
+    '"count": Infinity}]}',
+])
+def test_a_manifest_nested_too_deep_or_with_huge_numbers_is_refused_in_one_line(saved, text):
+    (saved / "library.json").write_text(text)
+    with pytest.raises(LibraryError, match=r"^library\.json: cannot read the saved library's manifest") as caught:
+        load_saved_library(saved)
+    assert len(str(caught.value)) < 200 and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("warnings", [
+    "abc", [{"code": "x", "message": "y", "count": 1.5}], [{"code": "x", "message": "y", "count": True}],
+    [{"code": "x", "message": "y", "count": -2}], [{"code": 3, "message": "y"}], [["x", "y", 1]],
+])
+def test_a_malformed_warnings_list_is_named(saved, warnings):
+    edit_manifest(saved, warnings=warnings)
+    with pytest.raises(LibraryError, match=r"library\.json, column 'warnings': malformed warnings list"):
+        load_saved_library(saved)
+
+
+def test_lone_surrogates_in_names_and_source_are_repaired_so_info_prints(saved):
+    edit_manifest(saved, source="my \ud83d library", warnings=[{"code": "x", "message": "odd \udc80", "count": 1}])
+    edit_cell(saved, "artists", '["Earth \\ud83d"]')
+    library = load_saved_library(saved)
+    assert library.source == "my \ufffd library"
+    assert library.tracks["artists"].iloc[1] == ("Earth \ufffd",)
+    assert [w.message for w in library.warnings][0] == "odd \ufffd"
+    library.summary()
+    json.dumps(library.summary(), ensure_ascii=False).encode("utf-8")  # would raise on a surrogate
+    save_library(library, saved)  # and so would writing it again

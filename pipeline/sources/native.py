@@ -81,20 +81,49 @@ def _write(target: Path, text: str) -> None:
 
 def _read_manifest(path: Path) -> dict:
     try:
-        manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise LibraryError(f"cannot read the saved library's manifest ({error})", file=MANIFEST) from None
+        manifest = _parse_json((path / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:  # ValueError: bad JSON, bad UTF-8, an integer of 5,000 digits
+        raise LibraryError(f"cannot read the saved library's manifest ({_reason(error)})", file=MANIFEST) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         raise LibraryError(f"not a saved Playlist Enhancer library (no '{FORMAT_NAME}' format)", file=MANIFEST)
     if not isinstance(manifest.get("version"), int) or manifest["version"] > FORMAT_VERSION:
         raise LibraryError(f"saved by a newer version of Playlist Enhancer (format {manifest.get('version')}); "
                            "update the app to read it", file=MANIFEST)
+    if not isinstance(manifest.get("source", ""), str):
+        raise LibraryError("'source' is not a text", file=MANIFEST, column="source")
+    return {"source": manifest.get("source", ""), "warnings": _warnings(manifest.get("warnings", []))}
+
+
+def _warnings(entries: object) -> list[Warning_]:
+    malformed = LibraryError("malformed warnings list: expected [{code, message, count}, ...] with a whole "
+                             "count", file=MANIFEST, column="warnings")
+    if not isinstance(entries, list) or not all(isinstance(entry, dict) for entry in entries):
+        raise malformed
+    warnings = []
+    for entry in entries:
+        code, message, count = entry.get("code"), entry.get("message"), entry.get("count", 1)
+        if not (isinstance(code, str) and isinstance(message, str) and type(count) is int and count >= 0):
+            raise malformed  # type(...) is int: true, 1.5 and Infinity are not counts
+        warnings.append(Warning_(code, message, count))
+    return warnings
+
+
+def _parse_json(text: str) -> object:
+    """`json.loads` that also refuses non-standard ``NaN``/``Infinity``; nesting too deep for Python's
+    parser is a `ValueError` like any other bad JSON."""
     try:
-        warnings = [Warning_(str(w["code"]), str(w["message"]), int(w.get("count", 1)))
-                    for w in manifest.get("warnings", [])]
-    except (TypeError, KeyError, ValueError):
-        raise LibraryError("malformed warnings list", file=MANIFEST, column="warnings") from None
-    return {"source": str(manifest.get("source", "")), "warnings": warnings}
+        return json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+
+
+def _refuse_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _reason(error: BaseException) -> str:
+    """A short, one-line reason for an error (the message of a 5,000-digit integer runs on)."""
+    return quoted(str(error), limit=120).strip("'")
 
 
 def _read_table(path: Path, name: str, columns: list[str]) -> pd.DataFrame:
@@ -102,8 +131,8 @@ def _read_table(path: Path, name: str, columns: list[str]) -> pd.DataFrame:
     try:
         text = (path / name).read_text(encoding="utf-8")
         table = pd.read_csv(io.StringIO(text), dtype=object, na_filter=False)
-    except (OSError, UnicodeDecodeError, ValueError) as error:
-        raise LibraryError(f"cannot read this part of the saved library ({error})", file=name) from None
+    except (OSError, ValueError) as error:
+        raise LibraryError(f"cannot read this part of the saved library ({_reason(error)})", file=name) from None
     missing = [column for column in columns if column not in table.columns]
     if missing:
         raise LibraryError(f"missing columns {missing}", file=name, row=1)
@@ -121,17 +150,21 @@ def _decode_tracks(tracks: pd.DataFrame) -> pd.DataFrame:
 
 def _json_list(cell: str, row: int, column: str) -> tuple[str, ...]:
     try:
-        values = json.loads(cell) if cell else []
-    except json.JSONDecodeError:
+        values = _parse_json(cell) if cell else []
+    except ValueError:
         values = None
-    if not isinstance(values, list):
+    if not (isinstance(values, list) and all(isinstance(value, str) for value in values)):
         raise LibraryError(f"{quoted(cell)} is not a JSON list of names", file="tracks.csv", row=row, column=column)
-    return tuple(str(value) for value in values)
+    return tuple(values)
 
 
 def _number(cell: str, row: int, column: str) -> float:
     # float() of the written repr is exact, unlike pandas' fast parser.
     try:
-        return float(cell) if cell.strip() else math.nan
+        number = float(cell) if cell.strip() else math.nan
     except ValueError:
         raise LibraryError(f"{quoted(cell)} is not a number", file="tracks.csv", row=row, column=column) from None
+    if math.isinf(number) or (column == "year" and not (math.isnan(number) or number.is_integer())):
+        kind = "a whole year" if column == "year" else "a finite number"
+        raise LibraryError(f"{quoted(cell)} is not {kind}", file="tracks.csv", row=row, column=column)
+    return number
