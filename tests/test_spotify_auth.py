@@ -18,11 +18,12 @@ from pipeline.spotify.fetch import fetch_spotify_library
 from pipeline.spotify.auth import (READ_SCOPES, WRITE_SCOPES, SessionTokenCache, SpotifyLoginExpired,
                                    SpotifyLoginFailed, SpotifyLoginRequired, SpotifyNotConfigured, TokenFile,
                                    finish_login, has_login, login_in_terminal, start_login)
+from pipeline.spotify.retry import ServiceUnavailable
 from pipeline.spotify.settings import SpotifySettings, load_settings
 from pipeline.spotify.client import connect
 from tests.fakes.fixtures import (CLIENT_ID, POLICY, account, cli_env, pages, private_data_dir, reccobeats, run_cli,
                                   session, settings, spotify, unknown_to_reccobeats)
-from tests.fakes.spotify_api import FakeSpotify
+from tests.fakes.spotify_api import READ_SCOPE, WRITE_SCOPE, FakeSpotify
 
 
 def follow_login_link(url: str) -> tuple[str, str]:
@@ -159,3 +160,84 @@ def test_tokens_and_secrets_never_reach_the_logs(account, pages, caplog):
         basic = base64.b64encode(f"{CLIENT_ID}:{secret}".encode()).decode()
         for leaked in [secret, basic, *spotify.issued]:
             assert leaked not in logged
+
+
+# ----- refreshing a login ---------------------------------------------------------------------
+@pytest.fixture
+def patience_from_env(monkeypatch):
+    """The refresh's retry policy comes from the environment here; make it as brief as `POLICY`."""
+    monkeypatch.setenv("PLAYLIST_ENHANCER_RETRIES", str(POLICY.retries))
+    monkeypatch.setenv("PLAYLIST_ENHANCER_BACKOFF", str(POLICY.backoff))
+    monkeypatch.setenv("PLAYLIST_ENHANCER_MAX_RETRY_AFTER", str(POLICY.max_retry_after))
+
+
+def expired_login(spotify: FakeSpotify, cache, scope: str = READ_SCOPE) -> None:
+    cache.save_token_to_cache({**spotify.grant(scope), "expires_at": int(time.time()) - 10})
+
+
+@pytest.mark.parametrize("client_secret", ["shh-client-secret-123", None], ids=["client secret", "pkce"])
+def test_a_refresh_during_fetch_keeps_the_permission_to_change_playlists(account, pages, tmp_path, client_secret):
+    with FakeSpotify(account, client_secret=client_secret) as spotify:
+        settings = SpotifySettings(client_id=CLIENT_ID, client_secret=client_secret or "",
+                                   api_url=spotify.api_url, accounts_url=spotify.url)
+        token_file = TokenFile(tmp_path / "token.json")
+        expired_login(spotify, token_file, WRITE_SCOPE)  # 'login --write', an hour or more ago
+
+        fetch_spotify_library(connect(settings, cache=token_file, policy=POLICY), pages)  # asks for reading only
+
+        assert len(spotify.requests_to("/api/token")) == 1, "the login was refreshed"
+        assert has_login(token_file, WRITE_SCOPES)
+        assert connect(settings, WRITE_SCOPES, cache=token_file, policy=POLICY).me()["id"] == "me-user"
+
+
+def test_a_refresh_answer_without_scopes_keeps_the_ones_granted_at_login(spotify, settings, pages, tmp_path):
+    token_file = TokenFile(tmp_path / "token.json")
+    expired_login(spotify, token_file, WRITE_SCOPE)
+    spotify.fail("/api/token", 200, method="POST",  # a refresh answer without "scope"
+                 body={"access_token": spotify.grant(WRITE_SCOPE)["access_token"], "token_type": "Bearer",
+                       "expires_in": 3600})
+
+    fetch_spotify_library(connect(settings, cache=token_file, policy=POLICY), pages)
+
+    assert has_login(token_file, WRITE_SCOPES)
+
+
+def test_a_refresh_meeting_a_rate_limit_and_a_5xx_is_retried(spotify, settings, pages, patience_from_env):
+    store: dict = {}
+    expired_login(spotify, SessionTokenCache(store))
+    spotify.fail("/api/token", 429, method="POST", retry_after=0)
+    spotify.fail("/api/token", 503, method="POST")
+
+    library = fetch_spotify_library(connect(settings, cache=SessionTokenCache(store), policy=POLICY), pages)
+
+    assert [r.status for r in spotify.requests_to("/api/token")] == [429, 503, 200]
+    assert len(library.tracks) > 0
+
+
+def test_an_unreachable_accounts_service_after_a_401_says_try_again_later_without_a_traceback(
+        spotify, settings, session, pages, patience_from_env):
+    spotify.expire_access_tokens()  # the next API call answers 401, so the client refreshes the login
+    spotify.fail("/api/token", 0, method="POST", times=None)  # every refresh's connection is dropped
+
+    with pytest.raises(ServiceUnavailable) as down:
+        fetch_spotify_library(connect(settings, cache=SessionTokenCache(session), policy=POLICY), pages)
+
+    assert str(down.value) == ("Spotify accounts service is not answering properly (ConnectionError; tried "
+                               f"{POLICY.retries + 1} times); progress is saved: run the same command again later")
+    assert len(spotify.requests_to("/api/token")) == POLICY.retries + 1
+
+
+def test_cli_with_the_accounts_service_failing_says_try_again_later_not_log_in_again(spotify, reccobeats, tmp_path):
+    data = tmp_path / "data"
+    expired_login(spotify, TokenFile(data / "spotify-token.json"))
+    spotify.fail("/api/token", 503, method="POST", times=None)
+    env = cli_env(spotify, reccobeats, data, SPOTIFY_CLIENT_ID=CLIENT_ID)  # one retry
+
+    done = run_cli("fetch", "--out", str(tmp_path / "mine"), env=env, cwd=tmp_path)
+
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1] == ("error: Spotify accounts service is not answering properly (HTTP 503; "
+                                            "tried 2 times); progress is saved: run the same command again later")
+    assert "Traceback" not in done.stderr and "log in again" not in done.stderr
+    spotify.clear_faults()
+    assert run_cli("fetch", "--out", str(tmp_path / "mine"), env=env, cwd=tmp_path).returncode == 0

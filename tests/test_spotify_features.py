@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.spotify.retry import RateLimited, ServiceUnavailable
+from pipeline.spotify.retry import RateLimited
 from pipeline.library import AUDIO_FEATURES
 from pipeline.spotify.store import JsonStore
 from pipeline.sources import native
-from pipeline.spotify.features import (MEASURED, FeatureCache, ReccoBeatsAudioFeatures, SpotifyAudioFeatures,
+from pipeline.spotify.features import (GIVE_UP_AFTER_FAILED_BATCHES, MEASURED, FeatureCache, ReccoBeatsAudioFeatures, SpotifyAudioFeatures,
                                        add_audio_features, spotify_track_id)
 from pipeline.spotify.fetch import fetch_spotify_library
 from tests.fakes.fixtures import (POLICY, account, cli_env, client, client_of, pages, private_data_dir, reccobeats, run_cli,
@@ -110,11 +110,92 @@ def test_reccobeats_asking_for_two_hours_stops_cleanly_and_the_next_run_asks_onl
     assert sorted(set(asked)) == sorted(library.tracks.index)
 
 
-def test_reccobeats_failing_past_the_retries_is_a_clear_error(library, reccobeats, cache):
+def warning(library, code):
+    return next(w for w in library.warnings if w.code == code)
+
+
+def test_reccobeats_failing_for_good_is_reported_and_not_asked_again_after_three_failed_batches(
+        library, reccobeats, cache):
     reccobeats.fail("/v1/audio-features", 502, times=None)
-    with pytest.raises(ServiceUnavailable, match=r"ReccoBeats is not answering properly \(HTTP 502; tried 3 times\)"):
-        add_audio_features(library, [ReccoBeatsAudioFeatures(reccobeats.api_url, POLICY)], cache)
-    assert len(reccobeats.requests) == POLICY.retries + 1
+
+    filled = add_audio_features(library, [ReccoBeatsAudioFeatures(reccobeats.api_url, POLICY)], cache)
+
+    assert len(reccobeats.requests) == GIVE_UP_AFTER_FAILED_BATCHES * (POLICY.retries + 1)
+    gap = warning(filled, "features_unreachable")
+    assert gap.count == len(library.tracks) and filled.tracks[list(MEASURED)].isna().all().all()
+    assert "120: ReccoBeats is not answering properly (HTTP 502; tried 3 times)" in gap.message
+    assert f"{len(library.tracks) - 120}: ReccoBeats failed 3 batches in a row" in gap.message
+    assert len(cache.store) == 0  # nothing is remembered as missing: the next run asks again
+
+
+def test_one_reccobeats_batch_failing_for_good_does_not_stop_the_later_batches(library, reccobeats, cache,
+                                                                                account, unknown_to_reccobeats):
+    only_reccobeats = [ReccoBeatsAudioFeatures(reccobeats.api_url, POLICY)]
+    reccobeats.fail("/v1/audio-features", 500, skip=1, times=POLICY.retries + 1)  # the second batch, every try
+
+    filled = add_audio_features(library, only_reccobeats, cache)
+
+    failed = reccobeats.requests_to("/v1/audio-features")[1].query["ids"].split(",")
+    assert_features_match(filled, account, skip=set(failed) | unknown_to_reccobeats)
+    gap = warning(filled, "features_unreachable")
+    assert gap.count == 40 and "(40: ReccoBeats is not answering properly (HTTP 500; tried 3 times))" in gap.message
+    asked = len(reccobeats.asked_ids())
+
+    again = add_audio_features(filled, only_reccobeats, cache)  # the next run asks about the failed batch only
+
+    assert sorted(reccobeats.asked_ids()[asked:]) == sorted(failed)
+    assert "features_unreachable" not in {w.code for w in again.warnings}
+    assert_features_match(again, account, skip=unknown_to_reccobeats)
+
+
+@pytest.mark.parametrize("answer", [dict(raw=b"<html>Bad gateway</html>"), dict(body=["not", "features"]),
+                                    dict(body={"content": "none"}), dict(body={"content": [42]})],
+                         ids=["html", "a list", "no rows", "a row that is a number"])
+def test_a_malformed_reccobeats_answer_costs_only_its_batch(library, reccobeats, cache, answer):
+    reccobeats.fail("/v1/audio-features", 200, skip=2, **answer)
+
+    filled = add_audio_features(library, [ReccoBeatsAudioFeatures(reccobeats.api_url, POLICY)], cache)
+
+    gap = warning(filled, "features_unreachable")
+    assert gap.count == 40 and "(40: ReccoBeats answered something other than its audio-features JSON)" in gap.message
+    assert len(reccobeats.requests) == -(-len(library.tracks) // 40)  # the later batches were asked, once each
+
+
+def test_spotify_failing_with_5xx_hands_over_to_reccobeats_for_the_rest_of_the_session(
+        library, account, session, reccobeats, cache, tmp_path, unknown_to_reccobeats):
+    with FakeSpotify(account, audio_features=True) as old_app:
+        old_app.fail("/v1/audio-features", 503, skip=1, times=None)  # the first batch answers, then no more
+        spotify_first = providers(client_of(old_app, session), reccobeats)
+
+        filled = add_audio_features(library, spotify_first, cache)
+
+        asked = old_app.requests_to("/v1/audio-features")
+        assert [r.status for r in asked] == [200] + [503] * (POLICY.retries + 1)
+        from_spotify = set(asked[0].query["ids"].split(","))
+        assert_features_match(filled, account, skip=unknown_to_reccobeats - from_spotify)
+        assert sorted(reccobeats.asked_ids()) == sorted(set(library.tracks.index) - from_spotify)
+        handover = warning(filled, "features_fallback")
+        assert handover.message == ("Spotify audio-features failed: Spotify is not answering properly (HTTP 503; "
+                                    "tried 3 times); audio features come from ReccoBeats for the rest of this session")
+        assert handover.count == len(library.tracks) - len(from_spotify)
+
+        add_audio_features(library, spotify_first, FeatureCache(JsonStore(tmp_path / "another.sqlite")))
+
+        assert len(old_app.requests_to("/v1/audio-features")) == len(asked)  # not asked again this session
+
+
+def test_spotify_asking_for_hours_hands_over_to_reccobeats_at_once(library, account, session, reccobeats, cache,
+                                                                    unknown_to_reccobeats):
+    with FakeSpotify(account, audio_features=True) as old_app:
+        old_app.fail("/v1/audio-features", 429, retry_after=7200, times=None)
+
+        filled = add_audio_features(library, providers(client_of(old_app, session), reccobeats), cache)
+
+        assert len(old_app.requests_to("/v1/audio-features")) == 1
+    assert_features_match(filled, account, skip=unknown_to_reccobeats)
+    assert warning(filled, "features_fallback").message == (
+        "Spotify audio-features failed: Spotify asks us to wait 120 minutes; audio features come from ReccoBeats "
+        "for the rest of this session")
 
 
 def test_with_no_provider_answering_the_library_is_returned_with_a_warning(library, client, cache, tmp_path):

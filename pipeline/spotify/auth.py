@@ -4,6 +4,10 @@ Without a client secret (see `pipeline.spotify.settings`) the PKCE flow is used.
 in the dashboard's session (`SessionTokenCache` over ``st.session_state``) or, for the CLI,
 in a 0600 file in the user data folder (`TokenFile`). Nothing here prompts except
 `login_in_terminal`: a missing or expired login raises a `UserError`.
+
+A token refresh keeps every scope granted at login (Spotipy's secret flow would save only the
+scopes it asked for) and is retried like any API call (`pipeline.spotify.retry`): only Spotify's
+``invalid_grant`` means "log in again".
 """
 
 from __future__ import annotations
@@ -25,11 +29,13 @@ from pipeline.errors import UserError
 from pipeline.spotify.store import write_private_text
 from pipeline.paths import data_dir
 from pipeline.spotify.redaction import install_redaction, register_secret
+from pipeline.spotify.retry import Failure, RetryPolicy, call_with_retries, failure_of_requests_error
 from pipeline.spotify.settings import SpotifySettings
 
 READ_SCOPES: tuple[str, ...] = ("playlist-read-private", "playlist-read-collaborative", "user-library-read")
 WRITE_SCOPES: tuple[str, ...] = (*READ_SCOPES, "playlist-modify-private", "playlist-modify-public")
 PENDING_LOGIN_SECONDS = 15 * 60
+ACCOUNTS_SERVICE = "Spotify accounts service"
 
 
 class SpotifyNotConfigured(UserError):
@@ -108,6 +114,7 @@ class _ClearLoginErrors:
     """Spotipy's managers, failing with our messages; they never prompt except in `login_in_terminal`."""
 
     interactive = False
+    retry_policy = RetryPolicy()  # `make_auth_manager` sets the caller's
     announce: Callable[[str], None] | None = None
     launch_browser = True
 
@@ -136,12 +143,49 @@ class _ClearLoginErrors:
         return SpotifyLoginRequired()
 
     def refresh_access_token(self, refresh_token):
+        """A fresh token, saved with every scope granted so far; what a rerun would fix is retried first.
+
+        Raises `SpotifyLoginExpired` only for ``invalid_grant`` (the refresh token was revoked or is
+        about six months old); `ServiceUnavailable`/`RateLimited` when the accounts service keeps failing.
+        """
+        cached = self.cache_handler.get_cached_token() or {}
+        granted = cached.get("scope", "") if cached.get("refresh_token") == refresh_token else ""
         try:
-            return super().refresh_access_token(refresh_token)
+            token = call_with_retries(lambda: self._refresh_once(refresh_token), service=ACCOUNTS_SERVICE,
+                                      policy=self.retry_policy, failure_of=_failure_of_refresh)
         except SpotifyOauthError as error:
             if error.error == "invalid_grant":
                 raise SpotifyLoginExpired() from None
             raise SpotifyLoginFailed(f"Spotify refused to refresh the login ({error.error}): log in again") from None
+        # A refresh token carries the scopes of its login; an answer naming fewer must not shrink them,
+        # or the next `export --apply` would ask to log in again.
+        answered = _scopes(token.get("scope"))
+        if not _scopes(granted) <= answered:
+            token["scope"] = " ".join(sorted(answered | _scopes(granted)))
+            self.cache_handler.save_token_to_cache(token)
+        return token
+
+    def _refresh_once(self, refresh_token):
+        return super().refresh_access_token(refresh_token)
+
+    def _add_custom_values_to_token_info(self, token_info):
+        # Spotipy's secret flow overwrites the scopes Spotify granted with the ones this manager asked for.
+        granted = token_info.get("scope")
+        token_info = super()._add_custom_values_to_token_info(token_info)
+        token_info["scope"] = granted or token_info.get("scope") or self.scope
+        return token_info
+
+
+def _scopes(scope: str | None) -> set[str]:
+    return set(str(scope or "").split())
+
+
+def _failure_of_refresh(error: BaseException) -> Failure | None:
+    """Spotipy raises `SpotifyOauthError` while handling the token endpoint's `requests.HTTPError`."""
+    if isinstance(error, SpotifyOauthError):
+        answer = error.__context__
+        return failure_of_requests_error(answer) if isinstance(answer, requests.HTTPError) else None
+    return failure_of_requests_error(error)
 
 
 class LoginPKCE(_ClearLoginErrors, SpotifyPKCE):
@@ -153,8 +197,11 @@ class LoginOAuth(_ClearLoginErrors, SpotifyOAuth):
 
 
 def make_auth_manager(settings: SpotifySettings, cache: CacheHandler, scopes: tuple[str, ...] = READ_SCOPES,
-                      *, timeout: float = 15.0) -> LoginPKCE | LoginOAuth:
-    """A Spotipy auth manager pointed at ``settings.accounts_url``; PKCE unless a client secret is set."""
+                      *, timeout: float = 15.0, policy: RetryPolicy | None = None) -> LoginPKCE | LoginOAuth:
+    """A Spotipy auth manager pointed at ``settings.accounts_url``; PKCE unless a client secret is set.
+
+    Token refreshes are retried by ``policy`` (default: `RetryPolicy.from_env`).
+    """
     if not settings.client_id:
         raise SpotifyNotConfigured()
     install_redaction()  # Spotipy logs token requests, headers included, at DEBUG
@@ -167,6 +214,7 @@ def make_auth_manager(settings: SpotifySettings, cache: CacheHandler, scopes: tu
     # Spotipy hard-codes these as class attributes; per instance they can point at a proxy or a test server.
     manager.OAUTH_AUTHORIZE_URL = settings.authorize_url
     manager.OAUTH_TOKEN_URL = settings.token_url
+    manager.retry_policy = policy or RetryPolicy.from_env()
     return manager
 
 

@@ -1,9 +1,18 @@
 """Bounded retrying for web services (Spotify, ReccoBeats): never hang, never lose progress.
 
-A 429 is honoured by sleeping for its ``Retry-After`` only up to a cap (Spotify has been
-seen asking for hours); past the cap we stop with `RateLimited` so the caller's cache keeps
-what was fetched and the next run resumes. 5xx answers and dropped connections get a few
-retries with exponential backoff, then `ServiceUnavailable`.
+Two budgets, because the two kinds of trouble differ:
+
+- A 429 ("too many requests") is waited out while the *total* wait stays within
+  `RetryPolicy.max_retry_after` (Spotify has been seen asking for hours). ``Retry-After`` is read
+  in both forms (seconds, or an HTTP date); without one (or with garbage) we back off
+  exponentially from `RetryPolicy.backoff`. Past the cap we stop with `RateLimited`, so the
+  caller's cache keeps what was fetched and the next run resumes.
+- 5xx answers and dropped connections get `RetryPolicy.retries` retries with exponential
+  backoff, then `ServiceUnavailable`.
+
+Environment variables (see `RetryPolicy.from_env`): ``PLAYLIST_ENHANCER_RETRIES`` (5xx retries),
+``PLAYLIST_ENHANCER_BACKOFF`` (first backoff, seconds), ``PLAYLIST_ENHANCER_MAX_RETRY_AFTER`` (most
+seconds spent waiting out 429s per call) and ``PLAYLIST_ENHANCER_HTTP_TIMEOUT`` (seconds per request).
 """
 
 from __future__ import annotations
@@ -13,6 +22,8 @@ import math
 import os
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Callable, Mapping, NamedTuple, TypeVar
 
 import requests
@@ -21,11 +32,21 @@ from pipeline.errors import UserError
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
+MIN_RATE_LIMIT_WAIT = 0.1
+"""Seconds a 429 costs at least (a ``Retry-After: 0`` loop still ends at the cap)."""
+sleep: Callable[[float], None] = time.sleep
+"""How retrying waits; tests replace it to record the waits instead of sitting through them."""
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How patient to be. Tests shrink every number; the defaults suit a person waiting."""
+    """How patient to be. Tests shrink every number; the defaults suit a person waiting.
+
+    retries: retries after a 5xx or a dropped connection (each waits ``backoff * 2**n``).
+    backoff: the first of those waits, and of the waits after a 429 that names none.
+    max_retry_after: most seconds spent waiting out 429s in one call, all waits together.
+    timeout: seconds before one request counts as dropped.
+    """
 
     retries: int = 3
     backoff: float = 0.5
@@ -46,12 +67,22 @@ class RetryPolicy:
 
 
 class RateLimited(UserError):
-    """The service asked us to wait longer than we are willing to sleep."""
+    """The service asked us to wait longer than we are willing to sleep.
 
-    def __init__(self, service: str, wait_seconds: float) -> None:
-        self.service, self.wait_seconds = service, wait_seconds
-        super().__init__(f"{service} asks us to wait {describe_wait(wait_seconds)}; progress is saved: "
-                         "run the same command again after that")
+    ``wait_seconds`` is what it asked for, None when it never said (``waited``: how long we waited);
+    ``summary`` is the message without the advice, for a warning that names several problems.
+    """
+
+    def __init__(self, service: str, wait_seconds: float | None, waited: float = 0.0) -> None:
+        self.service, self.wait_seconds, self.waited = service, wait_seconds, waited
+        if wait_seconds is not None:
+            self.summary = f"{service} asks us to wait {describe_wait(wait_seconds)}"
+            advice = "run the same command again after that"
+        else:
+            patience = f" (we waited {describe_wait(waited)})" if waited > 0 else ""
+            self.summary = f"{service} keeps answering 'too many requests' without saying for how long{patience}"
+            advice = "run the same command again in a few minutes"
+        super().__init__(f"{self.summary}; progress is saved: {advice}")
 
 
 class ServiceUnavailable(UserError):
@@ -60,8 +91,8 @@ class ServiceUnavailable(UserError):
     def __init__(self, service: str, problem: str, attempts: int) -> None:
         self.service, self.problem, self.attempts = service, problem, attempts
         tries = "once" if attempts == 1 else f"{attempts} times"
-        super().__init__(f"{service} is not answering properly ({problem}; tried {tries}); "
-                         "progress is saved: run the same command again later")
+        self.summary = f"{service} is not answering properly ({problem}; tried {tries})"
+        super().__init__(f"{self.summary}; progress is saved: run the same command again later")
 
 
 class Failure(NamedTuple):
@@ -73,17 +104,34 @@ class Failure(NamedTuple):
 
 
 def describe_wait(seconds: float) -> str:
+    """``seconds`` rounded up for a person: "1 second", "45 seconds", "120 minutes", "3 hours"."""
     if seconds < 90:
-        return f"{math.ceil(seconds)} seconds"
-    return f"{math.ceil(seconds / 60)} minutes"
+        return _count(math.ceil(seconds), "second")
+    if seconds < 3 * 3600:
+        return _count(math.ceil(seconds / 60), "minute")
+    return _count(math.ceil(seconds / 3600), "hour")
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (the delta-seconds form Spotify and ReccoBeats send)."""
-    try:
-        return max(0.0, float(value)) if value is not None else None
-    except ValueError:
+def _count(number: int, unit: str) -> str:
+    return f"{number} {unit}" if number == 1 else f"{number} {unit}s"
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds from a ``Retry-After`` header: delta-seconds or an HTTP date; None when absent or garbage."""
+    if value is None:
         return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:  # "-0000": UTC, by RFC 5322
+            when = when.replace(tzinfo=timezone.utc)
+        return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+    return seconds if math.isfinite(seconds) and seconds >= 0 else None
 
 
 def failure_of_requests_error(error: BaseException) -> Failure | None:
@@ -106,14 +154,15 @@ def failure_of_status(status: int, headers: Mapping[str, str] | None) -> Failure
 def call_with_retries(attempt: Callable[[], T], *, service: str, policy: RetryPolicy,
                       failure_of: Callable[[BaseException], Failure | None],
                       replayable: bool = True) -> T:
-    """Return ``attempt()``, retrying 429s (within the cap) and transient failures.
+    """Return ``attempt()``, waiting out 429s (all waits within the cap) and retrying transient failures.
 
     ``replayable=False`` is for writes that may have been applied even though the answer
     was lost (5xx, timeouts): those are not repeated, because repeating could duplicate;
     a 429 is always safe to repeat since the service refused the request.
     Raises `RateLimited` or `ServiceUnavailable`; other errors pass through unchanged.
     """
-    attempts = 0
+    attempts = failures = unnamed_waits = 0
+    waited = 0.0
     while True:
         attempts += 1
         try:
@@ -122,18 +171,25 @@ def call_with_retries(attempt: Callable[[], T], *, service: str, policy: RetryPo
             failure = failure_of(error)
             if failure is None:
                 raise
-        retries_left = policy.retries - (attempts - 1)
         if failure.status == 429:
-            wait = policy.backoff if failure.retry_after is None else failure.retry_after
-            if wait > policy.max_retry_after or retries_left <= 0:
-                raise RateLimited(service, wait) from None
+            if failure.retry_after is None:
+                wait = max(policy.backoff * 2 ** unnamed_waits, MIN_RATE_LIMIT_WAIT)
+                unnamed_waits += 1
+            else:
+                wait = max(failure.retry_after, MIN_RATE_LIMIT_WAIT)
+            if waited + wait > policy.max_retry_after:
+                raise RateLimited(service, None if failure.retry_after is None else wait, waited) from None
+            waited += wait
+            logger.warning("%s answered HTTP 429; waiting %.2f s (%.2f of at most %.2f s)",
+                           service, wait, waited, policy.max_retry_after)
         else:
-            if not replayable or retries_left <= 0:
+            failures += 1
+            if not replayable or failures > policy.retries:
                 raise ServiceUnavailable(service, failure.problem, attempts) from None
-            wait = policy.backoff * 2 ** (attempts - 1)
-        logger.warning("%s answered %s; retrying in %.2f s (%d retries left)",
-                       service, failure.problem, wait, retries_left - 1)
-        time.sleep(wait)
+            wait = policy.backoff * 2 ** (failures - 1)
+            logger.warning("%s answered %s; retrying in %.2f s (%d retries left)",
+                           service, failure.problem, wait, policy.retries - failures)
+        sleep(wait)
 
 
 def _number(env: Mapping[str, str], name: str, default: float) -> float:

@@ -35,7 +35,8 @@ class Fault:
 
     ``status=None`` answers normally (after ``delay``: a slow answer); ``status=0`` drops the
     connection without answering; ``applied=True`` carries the request out first and then
-    answers with the error anyway (an answer lost after the write happened).
+    answers with the error anyway (an answer lost after the write happened); ``raw`` answers
+    with these bytes as the body, as they are (a malformed answer: ``fail(path, 200, raw=b"<html>")``).
     """
 
     method: str
@@ -48,6 +49,7 @@ class Fault:
     query: dict[str, str] = field(default_factory=dict)
     body: Any = None
     applied: bool = False
+    raw: bytes | None = None
     seen: int = 0
 
     def claims(self, request: Request) -> bool:
@@ -107,10 +109,11 @@ class FakeServer:
     # ----- test controls --------------------------------------------------------------------
     def fail(self, path: str, status: int | None = 500, *, method: str = "GET", times: int | None = 1,
              skip: int = 0, retry_after: str | int | None = None, delay: float = 0.0,
-             query: dict[str, str] | None = None, body: Any = None, applied: bool = False) -> Fault:
+             query: dict[str, str] | None = None, body: Any = None, applied: bool = False,
+             raw: bytes | None = None) -> Fault:
         """Inject a fault for requests whose path fully matches the regex ``path``."""
         fault = Fault(method, path, status, times, skip, None if retry_after is None else str(retry_after),
-                      delay, dict(query or {}), body, applied)
+                      delay, dict(query or {}), body, applied, raw)
         with self.lock:
             self.faults.append(fault)
         return fault
@@ -159,6 +162,10 @@ class FakeServer:
                     self.route(request)
             except Response:
                 pass
+        if fault and fault.status is not None and fault.raw is not None:
+            request.status = fault.status
+            _send_raw(handler, fault.status, fault.raw)
+            return
         if fault and fault.status is not None:
             headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
             body = fault.body if fault.body is not None else {"error": {"status": fault.status,
@@ -187,6 +194,14 @@ class FakeServer:
             handler.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
             pass
+
+
+def _send_raw(handler: BaseHTTPRequestHandler, status: int, payload: bytes) -> None:
+    handler.send_response(status)
+    handler.send_header("Content-Type", "application/json")  # what it claims to be, not what it is
+    handler.send_header("Content-Length", str(len(payload)))
+    handler.end_headers()
+    handler.wfile.write(payload)
 
 
 def _decode(raw: bytes, content_type: str) -> Any:
