@@ -16,7 +16,12 @@ class UserError(ValueError):
 
 QUOTE_LIMIT = 80
 """How much of a bad value an error message shows."""
-_LINE_BREAKS = re.compile(r"[\r\n\t\v\f\x85\u2028\u2029]+")
+_LINE_BREAKS = re.compile(r"[\r\n\t\v\f\x1c-\x1e\x85\u2028\u2029]+")  # all that str.splitlines breaks at
+
+
+def one_line(text: str) -> str:
+    """``text`` with every line break (any that `str.splitlines` knows) as a space."""
+    return _LINE_BREAKS.sub(" ", text)
 _LONE_SURROGATES = re.compile("[\ud800-\udfff]")
 REPLACEMENT = "\ufffd"
 
@@ -30,5 +35,5 @@ def repaired(text: str) -> str:
 def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
     """``'value'`` for an error message: on one line (line breaks shown as a space), at most ``limit``
     characters of it, ``…`` where it was cut, so a 120 KB cell never floods the terminal."""
-    text = _LINE_BREAKS.sub(" ", repaired(str(value)))
+    text = one_line(repaired(str(value)))
     return f"'{text[:limit]}…'" if len(text) > limit else f"'{text}'"

@@ -16,7 +16,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from pipeline.errors import UserError, repaired
+from pipeline.errors import UserError, quoted, repaired
 
 AUDIO_FEATURES: tuple[str, ...] = (
     "danceability",
@@ -235,8 +235,8 @@ def build_library(tracks: pd.DataFrame, memberships: pd.DataFrame, liked: pd.Dat
     unknown = set(memberships["track_id"]) | set(liked["track_id"])
     unknown -= set(tracks.index)
     if unknown:
-        raise LibraryError(f"{len(unknown)} playlist or liked rows point at tracks with no track data "
-                           f"(e.g. {sorted(unknown)[:3]})")
+        raise LibraryError(f"{source or 'library'}: {len(unknown)} playlist or liked rows point at tracks with no "
+                           f"track data (e.g. {quoted(sorted(unknown)[0])})")
     if memberships.empty and liked.empty:
         raise LibraryError(f"{source or 'library'}: no playlists and no liked songs found")
     if memberships.empty:

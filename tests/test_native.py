@@ -172,3 +172,10 @@ def test_lone_surrogates_in_names_and_source_are_repaired_so_info_prints(saved):
     library.summary()
     json.dumps(library.summary(), ensure_ascii=False).encode("utf-8")  # would raise on a surrogate
     save_library(library, saved)  # and so would writing it again
+
+
+def test_a_liked_song_missing_from_tracks_csv_is_named_with_its_file_and_row(saved):
+    (saved / "liked.csv").write_text("track_id,added_at\n4uLU6hMCjMI75M1A2tKUQC,\nnot-a-listed-track,\n")
+    with pytest.raises(LibraryError, match=r"^liked\.csv, row 3, column 'track_id': 'not-a-listed-track' is not in "
+                                           r"tracks\.csv"):
+        load_saved_library(saved)

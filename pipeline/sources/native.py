@@ -60,6 +60,8 @@ def load_saved_library(path: Path) -> Library:
     tracks = _decode_tracks(_read_table(path, "tracks.csv", ["track_id", *TRACK_COLUMNS]))
     memberships = _read_table(path, "memberships.csv", list(MEMBERSHIP_COLUMNS))
     liked = _read_table(path, "liked.csv", list(LIKED_COLUMNS))
+    for name, table in (("memberships.csv", memberships), ("liked.csv", liked)):
+        _check_known_tracks(table, set(tracks["track_id"]), name)
     return build_library(tracks, memberships.replace({"added_at": {"": None}}),
                          liked.replace({"added_at": {"": None}}), manifest["source"], manifest["warnings"])
 
@@ -137,6 +139,14 @@ def _read_table(path: Path, name: str, columns: list[str]) -> pd.DataFrame:
     if missing:
         raise LibraryError(f"missing columns {missing}", file=name, row=1)
     return table[columns]
+
+
+def _check_known_tracks(table: pd.DataFrame, known: set[str], name: str) -> None:
+    unknown = ~table["track_id"].isin(known)
+    if unknown.any():
+        row = int(unknown.to_numpy().argmax())
+        raise LibraryError(f"{quoted(table['track_id'].iloc[row])} is not in tracks.csv ({int(unknown.sum())} rows "
+                           "point at tracks it does not list)", file=name, row=row + 2, column="track_id")
 
 
 def _decode_tracks(tracks: pd.DataFrame) -> pd.DataFrame:
