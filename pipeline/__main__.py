@@ -12,7 +12,7 @@ import json
 import sys
 from typing import Callable, Sequence
 
-from pipeline.errors import UserError
+from pipeline.errors import UserError, one_line
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -296,19 +296,36 @@ def add_export_command(subparsers) -> None:
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from pipeline.spotify.export import export_from_csv
-    plan, result = export_from_csv(args.suggestions, args.playlist, create=args.create, apply=args.apply,
-                                   progress=_stderr_progress)
-    target = f"new playlist '{plan.playlist_name}'" if plan.creates_playlist else f"'{plan.playlist_name}'"
-    print(f"{len(plan.to_add)} track(s) to add to {target}; {len(plan.already_there)} already there")
-    for suggestion in plan.to_add:
-        print(f"  + {suggestion.track_name or suggestion.track_id}  {suggestion.artists}".rstrip())
+    from pipeline.spotify.export import ExportInterrupted, export_from_csv
+    try:
+        plan, result = export_from_csv(args.suggestions, args.playlist, create=args.create, apply=args.apply,
+                                       progress=_stderr_progress)
+    except ExportInterrupted as stopped:  # show what was being done, then the error (or "interrupted")
+        _print_export_plan(stopped.plan, added=set(stopped.added), left=set(stopped.left))
+        print(f"Stopped after adding {len(stopped.added)} of {len(stopped.added) + len(stopped.left)} track(s); "
+              f"{len(stopped.left)} left. Run the same command again to add the rest.")
+        if stopped.cancelled:
+            raise KeyboardInterrupt from None
+        raise
+    _print_export_plan(plan)
     if result is not None:
         print(f"Added {len(result.added)} track(s) to '{result.playlist_name}' ({result.playlist_id}); "
               f"snapshot {result.snapshot_ids[-1] if result.snapshot_ids else '-'}")
     elif plan.to_add:
         print("Dry run: nothing changed. Run again with --apply to add them.")
     return 0
+
+
+def _print_export_plan(plan, added: set[str] | None = None, left: set[str] | None = None) -> None:
+    """The plan, one line per track; after an interruption each line says whether it was added."""
+    target = f"new playlist '{plan.playlist_name}'" if plan.creates_playlist else f"'{plan.playlist_name}'"
+    print(f"{len(plan.to_add)} track(s) to add to {target}; {len(plan.already_there)} already there")
+    for suggestion in plan.to_add:
+        if added is None:
+            mark = "+"
+        else:
+            mark = "added" if suggestion.track_id in added else "left " if suggestion.track_id in left else "there"
+        print(f"  {mark} {suggestion.track_name or suggestion.track_id}  {suggestion.artists}".rstrip())
 
 
 def settings_text(params: dict) -> str:
@@ -338,7 +355,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except UserError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {one_line(str(error))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -313,3 +313,22 @@ def test_a_named_pipe_or_a_device_as_the_library_is_refused_without_reading_it(t
     for path in (pipe, zeros):
         line = user_error(run_cli("info", "--library", str(path), data_dir=user_data, timeout=60))
         assert line == f"error: {path}: not a regular file or folder"
+
+
+# ----- Spotify set-up guide -----------------------------------------------------------------------
+def test_fetch_without_spotify_settings_names_a_setup_guide_that_exists(tmp_path):
+    import re
+    from pipeline.spotify import settings
+    from tests.fakes.fixtures import run_cli as run_cli_clean  # no SPOTIFY_* variables, HOME without secrets
+
+    done = run_cli_clean("fetch", "--out", str(tmp_path / "mine"), cwd=tmp_path,
+                         env={"PLAYLIST_ENHANCER_DATA_DIR": str(tmp_path / "data")})
+
+    line = user_error(done)
+    assert line.startswith("error: Spotify is not set up")
+    guide = REPO / re.search(r"see (\S+\.md)", line).group(1)
+    assert guide.is_file(), f"{guide} is named in the message"
+    text = guide.read_text(encoding="utf-8")
+    assert "http://127.0.0.1:8501/" in text and "User Management" in text and "invalid_grant" in text
+    read_by_the_code = set(re.findall(r'"(SPOTIFY_[A-Z_]+)"', Path(settings.__file__).read_text()))
+    assert set(re.findall(r"SPOTIFY_[A-Z_]+", text)) <= read_by_the_code, "the guide names only variables we read"

@@ -288,3 +288,47 @@ def test_a_fetched_library_opens_from_the_sidebar_and_picked_suggestions_go_back
     before = road_trip.track_ids()
     at = confirm_and_add(at)
     assert road_trip.track_ids() == before + picked
+
+
+def test_a_fetch_refused_for_the_account_says_what_to_do_not_a_traceback(wired, private_data_dir):
+    wired.fail("/v1/me", 403, times=None)
+    at = open_page()
+
+    at.button(key="spotify_fetch").click().run()
+
+    assert not at.exception
+    message = texts(at.error)
+    assert "Spotify refused this account (HTTP 403 on /me)" in message and "User Management" in message
+    assert not (private_data_dir / "spotify-library").exists()
+
+
+def test_a_playlist_deleted_during_the_fetch_is_left_out_with_a_warning(wired, road_trip, private_data_dir):
+    wired.delete_when_listed(road_trip.id)
+    at = open_page()
+
+    at.button(key="spotify_fetch").click().run()
+
+    assert not at.exception and not at.error
+    assert "1 playlist disappeared during the fetch and was skipped" in texts(at.warning)
+    assert "Road Trip" not in load_library(private_data_dir / "spotify-library").playlist_names.values()
+
+
+def test_a_preview_refused_by_spotify_is_an_error_message(wired, suggestions_csv):
+    wired.fail("/v1/me/playlists", 400, times=None)
+
+    at = preview(open_page(), suggestions_csv[0])
+
+    assert not at.exception
+    assert "request for your playlists as invalid (HTTP 400" in texts(at.error)
+
+
+def test_a_target_playlist_deleted_after_the_preview_is_named_in_the_error(wired, suggestions_csv, account,
+                                                                           road_trip):
+    at = preview(open_page(), suggestions_csv[0])
+    account.playlists.remove(road_trip)  # deleted in another app while the preview was open
+
+    at = confirm_and_add(at)
+
+    assert not at.exception
+    assert "the playlist 'Road Trip' is not on Spotify any more" in texts(at.error)
+    assert not wired.requests_to(ADD, "POST")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 
@@ -10,13 +14,13 @@ import pytest
 
 from pipeline.csv_export import write_csv
 from pipeline.errors import UserError
-from pipeline.spotify.export import (ExportInterrupted, ExportLog, Suggestion, apply_export, plan_export, read_suggestions,
-                             select_suggestions)
+from pipeline.spotify.export import (ExportInterrupted, ExportLog, PlaylistGone, Suggestion, apply_export,
+                                     plan_export, read_suggestions, select_suggestions)
 from pipeline.library import LibraryError
 from pipeline.spotify.auth import SessionTokenCache
 from pipeline.spotify.client import connect
-from tests.fakes.fixtures import (POLICY, account, cli_env, client, private_data_dir, reccobeats, run_cli, session,
-                                  settings, spotify, unknown_to_reccobeats)
+from tests.fakes.fixtures import (POLICY, REPO, account, cli_env, client, private_data_dir, reccobeats, run_cli,
+                                  session, settings, spotify, unknown_to_reccobeats)
 from tests.fakes.spotify_api import WRITE_SCOPE
 
 ADD = r"/v1/playlists/[^/]+/items"
@@ -241,3 +245,104 @@ def test_a_folder_or_a_named_pipe_given_as_the_suggestions_file_is_refused_witho
     for path in (tmp_path, pipe):
         with pytest.raises(LibraryError, match="not a regular file"):
             read_suggestions(path)
+
+
+# ----- the target playlist disappearing, and interruptions on the command line ----------------------
+def test_a_target_playlist_deleted_after_the_preview_is_named_and_nothing_is_written(writer, suggestions, spotify,
+                                                                                     account, road_trip):
+    plan = plan_export(writer, ids(suggestions), "Road Trip")
+    account.playlists.remove(road_trip)  # deleted in another app while the preview was open
+
+    with pytest.raises(PlaylistGone, match="the playlist 'Road Trip' is not on Spotify any more.*--create"):
+        apply_export(writer, plan)
+
+    assert not spotify.requests_to(ADD, "POST")
+
+
+def test_a_target_playlist_deleted_while_planning_is_named(client, suggestions, spotify, road_trip):
+    spotify.delete_when_listed(road_trip.id)
+
+    with pytest.raises(PlaylistGone, match="'Road Trip' is not on Spotify any more"):
+        plan_export(client, ids(suggestions), "Road Trip")
+
+
+def test_a_target_playlist_deleted_between_batches_stops_the_export_naming_it(writer, suggestions, spotify,
+                                                                             road_trip):
+    spotify.fail(ADD, 404, method="POST", skip=1, times=None)
+
+    with pytest.raises(ExportInterrupted, match="added 100 of 140 tracks to 'Road Trip', then: the playlist "
+                                                "'Road Trip' is not on Spotify any more") as stopped:
+        apply_export(writer, plan_export(writer, ids(suggestions), "Road Trip"))
+
+    assert len(stopped.value.added) == 100 and len(stopped.value.left) == 40
+
+
+def export_command(tmp_path, suggestions, *extra: str) -> tuple[str, ...]:
+    write_csv(suggestions, tmp_path / "suggestions.csv")
+    return ("export", "--suggestions", str(tmp_path / "suggestions.csv"), "--playlist", "Road Trip", *extra)
+
+
+def test_cli_export_to_a_playlist_deleted_meanwhile_is_one_line_naming_it(spotify, reccobeats, suggestions,
+                                                                          road_trip, tmp_path):
+    env = cli_env(spotify, reccobeats, tmp_path / "data", SPOTIFY_ACCESS_TOKEN=spotify.grant()["access_token"])
+    spotify.delete_when_listed(road_trip.id)
+
+    done = run_cli(*export_command(tmp_path, suggestions), env=env, cwd=tmp_path)
+
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.splitlines() == [f"error: {PlaylistGone('Road Trip')}"]
+
+
+def test_cli_export_with_a_folder_as_the_suggestions_file_is_one_line(spotify, reccobeats, tmp_path):
+    env = cli_env(spotify, reccobeats, tmp_path / "data", SPOTIFY_ACCESS_TOKEN=spotify.grant()["access_token"])
+
+    done = run_cli("export", "--suggestions", str(tmp_path), "--playlist", "Road Trip", env=env, cwd=tmp_path)
+
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [f"error: {tmp_path}: not a regular file (a suggestions CSV written by "
+                                        "'suggest' is expected)"]
+    assert not spotify.requests, "nothing is asked of Spotify for a file that cannot be read"
+
+
+def added_and_left(stdout: str) -> Counter:
+    return Counter(line.split()[0] for line in stdout.splitlines() if line.startswith("  "))
+
+
+def test_cli_export_interrupted_by_spotify_prints_what_was_added_and_what_is_left(spotify, reccobeats, suggestions,
+                                                                                  road_trip, tmp_path):
+    token = spotify.grant(WRITE_SCOPE)["access_token"]
+    env = cli_env(spotify, reccobeats, tmp_path / "data", SPOTIFY_ACCESS_TOKEN=token)
+    spotify.fail(ADD, 503, method="POST", skip=1, times=None)
+
+    done = run_cli(*export_command(tmp_path, suggestions, "--apply"), env=env, cwd=tmp_path)
+
+    assert done.returncode == 2
+    assert "140 track(s) to add to 'Road Trip'; 10 already there" in done.stdout
+    assert added_and_left(done.stdout) == {"added": 100, "left": 40}
+    assert "Stopped after adding 100 of 140 track(s); 40 left. Run the same command again to add the rest." \
+        in done.stdout
+    assert done.stderr.splitlines()[-1].startswith("error: added 100 of 140 tracks to 'Road Trip', then: Spotify is "
+                                                   "not answering properly")
+
+
+def test_cli_export_stopped_with_ctrl_c_prints_what_was_added_and_what_is_left(spotify, reccobeats, suggestions,
+                                                                               road_trip, tmp_path):
+    token = spotify.grant(WRITE_SCOPE)["access_token"]
+    env = cli_env(spotify, reccobeats, tmp_path / "data", SPOTIFY_ACCESS_TOKEN=token)
+    spotify.fail(ADD, None, method="POST", skip=1, delay=60)  # the second batch hangs until Ctrl-C
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SPOTIFY_", "PLAYLIST_ENHANCER_"))}
+    process = subprocess.Popen([sys.executable, "-m", "pipeline", *export_command(tmp_path, suggestions, "--apply")],
+                               cwd=tmp_path, env={**base, "PYTHONPATH": str(REPO), "HOME": str(tmp_path), **env},
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    try:
+        while len(spotify.requests_to(ADD, "POST")) < 2 and process.poll() is None:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+
+    assert process.returncode == 130, stderr
+    assert added_and_left(stdout) == {"added": 100, "left": 40}
+    assert "Run the same command again to add the rest." in stdout
+    assert stderr.splitlines()[-1] == "interrupted" and "Traceback" not in stderr

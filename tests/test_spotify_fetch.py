@@ -9,7 +9,7 @@ from pipeline.sources import native
 from pipeline.spotify.fetch import fetch_spotify_library
 from pipeline.spotify.auth import SpotifyLoginExpired
 from pipeline.spotify.settings import SpotifySettings
-from pipeline.spotify.client import connect
+from pipeline.spotify.client import SpotifyRefused, connect
 from tests.fakes.fixtures import (POLICY, account, cli_env, client, client_of, pages, private_data_dir, reccobeats, run_cli,
                                   session, settings, spotify, unknown_to_reccobeats)
 from tests.fakes.spotify_api import FakeSpotify
@@ -182,3 +182,92 @@ def test_cli_fetch_saves_a_library_that_later_runs_read_without_network(spotify,
     assert playlists_of(library) == expected_playlists(account)
     assert library.tracks[["energy", "tempo"]].notna().all(axis=1).sum() == len(library.tracks) - 3
     assert spotify.requests_to("/v1/audio-features")[0].status == 403  # a new app: ReccoBeats filled in
+
+
+# ----- Spotify refusing a read (4xx other than 401 and 429) ----------------------------------------
+@pytest.mark.parametrize("path", ["/v1/me", "/v1/me/tracks"])
+def test_a_403_for_the_account_says_to_add_it_under_user_management(client, pages, spotify, session, path):
+    spotify.fail(path, 403, times=None)
+
+    with pytest.raises(SpotifyRefused) as refused:
+        fetch_spotify_library(client, pages)
+
+    message = str(refused.value)
+    assert refused.value.status == 403 and f"HTTP 403 on {path[3:]}" in message
+    assert "User Management" in message and "Premium" in message and "docs/spotify.md" in message
+    assert "\n" not in message and session["spotify_token"]["access_token"] not in message
+
+
+def test_a_400_on_the_playlist_list_is_a_clear_error(client, pages, spotify):
+    spotify.fail("/v1/me/playlists", 400, times=None, body={"error": {"status": 400, "message": "Bad request"}})
+
+    with pytest.raises(SpotifyRefused, match=r"request for your playlists as invalid \(HTTP 400: Bad request\)"):
+        fetch_spotify_library(client, pages)
+
+
+def test_a_playlist_deleted_before_its_items_are_read_is_skipped_and_counted(client, pages, spotify, account):
+    road_trip = next(p for p in account.playlists if p.name == "Road Trip")
+    expected = {name: ids for name, ids in expected_playlists(account).items() if name != "Road Trip"}
+    spotify.delete_when_listed(road_trip.id)
+
+    library = fetch_spotify_library(client, pages)
+
+    assert [r.status for r in spotify.requests_to(f"/v1/playlists/{road_trip.id}/items")] == [404]
+    assert playlists_of(library) == expected
+    gone = next(w for w in library.warnings if w.code == "skipped_disappeared")
+    assert gone.count == 1 and gone.message.startswith("1 playlist disappeared during the fetch and was skipped")
+
+
+def test_a_playlist_deleted_between_two_of_its_pages_leaves_none_of_its_songs(client, pages, spotify, account):
+    road_trip = next(p for p in account.playlists if p.name == "Road Trip")
+    second_page = f"/v1/playlists/{road_trip.id}/items"
+    spotify.fail(second_page, 404, times=None, query={"offset": "50"})
+
+    library = fetch_spotify_library(client, pages)
+
+    assert "Road Trip" not in playlists_of(library)
+    assert "skipped_disappeared" in {w.code for w in library.warnings}
+    assert not pages.get(f"playlist:{road_trip.id}:{road_trip.snapshot_id}:0"), "its saved pages are forgotten"
+
+
+def test_cli_fetch_refused_for_the_account_is_one_line_saying_what_to_do(spotify, reccobeats, tmp_path):
+    token = spotify.grant()["access_token"]
+    spotify.fail("/v1/me", 403, times=None)
+    env = cli_env(spotify, reccobeats, tmp_path / "data", SPOTIFY_ACCESS_TOKEN=token)
+
+    done = run_cli("fetch", "--out", str(tmp_path / "mine"), env=env, cwd=tmp_path)
+
+    assert done.returncode == 2
+    errors = [line for line in done.stderr.splitlines() if not line.startswith("[")]  # not the progress lines
+    assert len(errors) == 1 and errors[0].startswith("error: Spotify refused this account (HTTP 403 on /me)")
+    assert "User Management" in errors[0] and "Traceback" not in done.stderr
+    assert token not in done.stdout + done.stderr and not (tmp_path / "mine").exists()
+
+
+def test_cli_fetch_says_a_playlist_disappeared_and_saves_the_rest(spotify, reccobeats, account, tmp_path):
+    road_trip = next(p for p in account.playlists if p.name == "Road Trip")
+    expected = {name: ids for name, ids in expected_playlists(account).items() if name != "Road Trip"}
+    spotify.delete_when_listed(road_trip.id)
+    env = cli_env(spotify, reccobeats, tmp_path / "data", SPOTIFY_ACCESS_TOKEN=spotify.grant()["access_token"])
+
+    done = run_cli("fetch", "--out", str(tmp_path / "mine"), "--no-features", env=env, cwd=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    assert "Saved 2 playlists" in done.stdout
+    assert "warning: 1 playlist disappeared during the fetch and was skipped" in done.stdout
+    assert playlists_of(native.load_saved_library(tmp_path / "mine")) == expected
+
+
+def test_cli_features_refused_by_spotify_is_one_line(spotify, reccobeats, tmp_path):
+    env = cli_env(spotify, reccobeats, tmp_path / "data", SPOTIFY_ACCESS_TOKEN=spotify.grant()["access_token"])
+    fetched = run_cli("fetch", "--out", str(tmp_path / "mine"), "--no-features", env=env, cwd=tmp_path)
+    assert fetched.returncode == 0, fetched.stderr
+    spotify.fail("/v1/audio-features", 400, times=None)
+
+    done = run_cli("features", "--library", str(tmp_path / "mine"), "--out", str(tmp_path / "more"), "--spotify",
+                   env=env, cwd=tmp_path)
+
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    errors = [line for line in done.stderr.splitlines() if not line.startswith("[")]
+    assert errors == ["error: Spotify refused GET /audio-features (HTTP 400: injected fault); see docs/spotify.md "
+                      "for what Spotify allows an app"]

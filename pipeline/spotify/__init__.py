@@ -2,7 +2,7 @@
 
 settings → auth → client with retries → fetch / features / export:
 
-- `settings`: the client ID (and optional secret) from the environment or ``.env``.
+- `settings`: the client ID (and optional secret) from the environment or ``.streamlit/secrets.toml``.
 - `auth`: log-in (PKCE, or the secret's flow), a 0600 token file, refresh that keeps granted scopes.
 - `redaction`: secrets registered here never reach a log line, an error or an export.
 - `retry`: one policy for 429 (bounded total wait) and 5xx (bounded attempts) on every call.

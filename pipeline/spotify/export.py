@@ -16,7 +16,9 @@ batches of at most 100, logging each batch (JSON lines in the user data folder, 
 playlist id) with its snapshot id. If Spotify stops answering midway, running the same
 export again adds exactly what is missing: tracks in the playlist, and tracks the log says
 were added to it in the last `RECENT_HOURS` (in case Spotify's read-back lags), are skipped.
-A playlist created by an interrupted run is found again by name, not re-created.
+A playlist created by an interrupted run is found again by name, not re-created. An
+interruption (`ExportInterrupted`, Ctrl-C included) carries the plan and what was and was not
+added yet; a target playlist deleted meanwhile (Spotify's 404) is `PlaylistGone`, named.
 """
 
 from __future__ import annotations
@@ -29,12 +31,12 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import pandas as pd
-from spotipy.exceptions import SpotifyException
 
 from pipeline.csv_export import unescape_cell
 from pipeline.errors import UserError, quoted
 from pipeline.library import LibraryError
 from pipeline.paths import data_dir
+from pipeline.spotify.client import PlaylistNotFound
 from pipeline.spotify.features import spotify_track_id
 from pipeline.spotify.fetch import my_playlists, playlist_track_ids
 
@@ -76,12 +78,28 @@ class ExportResult:
 
 
 class ExportInterrupted(UserError):
-    """Some batches were written, then Spotify stopped answering; running the export again finishes it."""
+    """Some batches were written, then Spotify stopped answering (or Ctrl-C); running the export again finishes it.
 
-    def __init__(self, added: int, total: int, playlist_name: str, cause: Exception) -> None:
-        self.added, self.total = added, total
-        super().__init__(f"added {added} of {total} tracks to '{playlist_name}', then: {cause} "
+    ``plan`` is what was being carried out; ``added`` the track ids added before it stopped,
+    ``left`` those still to add (``cancelled``: the user pressed Ctrl-C).
+    """
+
+    def __init__(self, plan: ExportPlan, added: Iterable[str], left: Iterable[str], cause: Exception | str,
+                 cancelled: bool = False) -> None:
+        self.plan, self.added, self.left, self.cancelled = plan, tuple(added), tuple(left), cancelled
+        total = len(self.added) + len(self.left)
+        super().__init__(f"added {len(self.added)} of {total} tracks to '{plan.playlist_name}', then: {cause} "
                          "(running the same export again adds only the rest)")
+
+
+class PlaylistGone(UserError):
+    """The target playlist was listed, then Spotify answered 404 for it: deleted (or unshared) meanwhile."""
+
+    def __init__(self, playlist_name: str) -> None:
+        self.playlist_name = playlist_name
+        super().__init__(f"the playlist '{playlist_name}' is not on Spotify any more (HTTP 404): it was deleted, "
+                         "or is no longer shared with you; export to another playlist, or run the export again "
+                         "with --create to make a new one of that name")
 
 
 # ----- reading suggestions --------------------------------------------------------------------
@@ -173,7 +191,7 @@ def plan_export(client, suggestions: Iterable[Suggestion], playlist: str, *, cre
     """What adding ``suggestions`` to ``playlist`` (name or id) would change; reads, never writes."""
     suggestions = list(suggestions)
     playlist_id, name = _find_playlist(client, playlist, create)
-    present = _present(client, playlist_id, log or ExportLog()) if playlist_id else set()
+    present = _present(client, playlist_id, name, log or ExportLog()) if playlist_id else set()
     return ExportPlan(playlist_id, name,
                       to_add=tuple(s for s in suggestions if s.track_id not in present),
                       already_there=tuple(s for s in suggestions if s.track_id in present))
@@ -181,7 +199,11 @@ def plan_export(client, suggestions: Iterable[Suggestion], playlist: str, *, cre
 
 def apply_export(client, plan: ExportPlan, *, log: ExportLog | None = None,
                  progress: Progress | None = None) -> ExportResult:
-    """Carry out ``plan`` (needs the playlist-modify scopes). Raises `ExportInterrupted` midway."""
+    """Carry out ``plan`` (needs the playlist-modify scopes).
+
+    Raises `ExportInterrupted` once something may have been written (Ctrl-C included), and
+    `PlaylistGone` if the playlist was deleted since the plan was made.
+    """
     log, report = log or ExportLog(), progress or (lambda fraction, message: None)
     playlist_id, created = plan.playlist_id, plan.creates_playlist
     if created:
@@ -190,7 +212,7 @@ def apply_export(client, plan: ExportPlan, *, log: ExportLog | None = None,
         playlist_id = answer["id"]
         log.record("created", playlist_id, plan.playlist_name, snapshot_id=answer.get("snapshot_id"))
     # The plan may be stale (a preview left open): the playlist as it is now decides.
-    present = set() if created else _present(client, playlist_id, log)
+    present = set() if created else _present(client, playlist_id, plan.playlist_name, log)
     todo = [s.track_id for s in plan.to_add if s.track_id not in present]
     added: list[str] = []
     snapshots: list[str] = []
@@ -199,13 +221,12 @@ def apply_export(client, plan: ExportPlan, *, log: ExportLog | None = None,
         report(start / len(todo), f"Adding tracks {start + 1}-{start + len(batch)} of {len(todo)}")
         try:
             answer = client.playlist_add_items(playlist_id, [f"spotify:track:{t}" for t in batch])
-        except UserError as error:
-            raise ExportInterrupted(len(added), len(todo), plan.playlist_name, error) from None
-        except SpotifyException as error:  # 403: no write permission or not the user's playlist
-            refusal = UserError(f"Spotify refused to change the playlist (HTTP {error.http_status}: "
-                                f"{error.msg.splitlines()[-1].strip()}); log in with 'python -m pipeline login "
-                                "--write' if the login lacks permission to change playlists")
-            raise ExportInterrupted(len(added), len(todo), plan.playlist_name, refusal) from None
+        except PlaylistNotFound:
+            raise ExportInterrupted(plan, added, todo[start:], PlaylistGone(plan.playlist_name)) from None
+        except UserError as error:  # RateLimited, ServiceUnavailable, SpotifyRefused (403: no permission)
+            raise ExportInterrupted(plan, added, todo[start:], error) from None
+        except KeyboardInterrupt:
+            raise ExportInterrupted(plan, added, todo[start:], "stopped by Ctrl-C", cancelled=True) from None
         snapshots.append(answer["snapshot_id"])
         added += batch
         log.record("added", playlist_id, plan.playlist_name, track_ids=batch, snapshot_id=answer["snapshot_id"])
@@ -213,8 +234,12 @@ def apply_export(client, plan: ExportPlan, *, log: ExportLog | None = None,
     return ExportResult(playlist_id, plan.playlist_name, tuple(added), tuple(snapshots), created)
 
 
-def _present(client, playlist_id: str, log: ExportLog) -> set[str]:
-    return set(playlist_track_ids(client, playlist_id)) | log.recently_added(playlist_id)
+def _present(client, playlist_id: str, playlist_name: str, log: ExportLog) -> set[str]:
+    try:
+        in_playlist = playlist_track_ids(client, playlist_id)
+    except PlaylistNotFound:
+        raise PlaylistGone(playlist_name) from None
+    return set(in_playlist) | log.recently_added(playlist_id)
 
 
 def _find_playlist(client, wanted: str, create: bool) -> tuple[str | None, str]:

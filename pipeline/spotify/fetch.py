@@ -3,7 +3,8 @@
 Reads their own and collaborative playlists (``GET /me/playlists``, then each playlist's
 ``/items``, 50 per page), their liked songs (``GET /me/tracks``) and, where the API still
 gives them, artist genres. Local files, podcast episodes and tracks no longer available are
-skipped and counted in the library's warnings. Every page is stored as it arrives, keyed
+skipped and counted in the library's warnings, and so is a playlist deleted between being
+listed and being read (Spotify's 404 on its items). Every page is stored as it arrives, keyed
 by the playlist's ``snapshot_id`` and offset, so an interrupted fetch resumes where it
 stopped and an unchanged playlist is never downloaded twice.
 """
@@ -19,6 +20,7 @@ import pandas as pd
 from spotipy.exceptions import SpotifyException
 
 from pipeline.library import Library, Warning_, build_library
+from pipeline.spotify.client import PlaylistNotFound
 from pipeline.spotify.store import JsonStore
 from pipeline.paths import data_dir
 
@@ -41,7 +43,8 @@ def default_page_cache() -> JsonStore:
 
 def fetch_spotify_library(client, pages: JsonStore, *, liked: bool = True, genres: bool = True,
                           progress: Progress | None = None) -> Library:
-    """The signed-in user's library; raises `RateLimited`/`ServiceUnavailable` with pages kept."""
+    """The signed-in user's library; raises `RateLimited`/`ServiceUnavailable` with pages kept, and
+    `SpotifyRefused` when Spotify will not serve this account."""
     report = progress or (lambda fraction, message: None)
     me = client.me()
     playlists, followed = my_playlists(client, me["id"])
@@ -49,7 +52,14 @@ def fetch_spotify_library(client, pages: JsonStore, *, liked: bool = True, genre
     collected = _Collected()
     for done, playlist in enumerate(playlists):
         report(done / steps, f"Reading playlist '{playlist['name']}'")
-        for entry in _playlist_entries(client, pages, playlist):
+        try:
+            entries = list(_playlist_entries(client, pages, playlist))  # all pages, or none of them
+        except PlaylistNotFound:
+            logger.info("playlist %s disappeared during the fetch", playlist["id"])
+            pages.delete_prefix(f"playlist:{playlist['id']}:")
+            collected.disappeared += 1
+            continue
+        for entry in entries:
             collected.add(entry, playlist=playlist)
     if liked:
         report(len(playlists) / steps, "Reading liked songs")
@@ -158,6 +168,7 @@ class _Collected:
         self.memberships: list[dict] = []
         self.liked: list[dict] = []
         self.skipped: Counter = Counter()
+        self.disappeared = 0  # playlists listed, then gone (404) when their items were read
 
     def add(self, entry: dict, playlist: dict | None = None) -> None:
         track = _track_of(entry)
@@ -206,8 +217,15 @@ class _Collected:
         return None
 
     def warnings(self) -> list[Warning_]:
-        return [Warning_(code, message.format(n=self.skipped[kind]), self.skipped[kind])
-                for kind, (code, message) in _SKIP_MESSAGES.items() if self.skipped[kind]]
+        notes = [Warning_(code, message.format(n=self.skipped[kind]), self.skipped[kind])
+                 for kind, (code, message) in _SKIP_MESSAGES.items() if self.skipped[kind]]
+        if self.disappeared:
+            n = self.disappeared
+            gone = "1 playlist disappeared during the fetch and was" if n == 1 else \
+                f"{n} playlists disappeared during the fetch and were"
+            notes.append(Warning_("skipped_disappeared", f"{gone} skipped (deleted on Spotify, or no longer "
+                                  "shared with you)", n))
+        return notes
 
     def to_library(self, source: str, warnings: list[Warning_]) -> Library:
         return build_library(pd.DataFrame(list(self.tracks.values()), columns=["track_id", "name", "artists", "album",

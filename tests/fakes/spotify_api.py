@@ -38,6 +38,7 @@ class FakeSpotify(FakeServer):
         self.issued: list[str] = []  # every token ever handed out (for "never logged" assertions)
         self.codes: dict[str, tuple[str, str]] = {}  # code -> (code_challenge, scope)
         self._expire_after: int | None = None
+        self._delete_when_listed: set[str] = set()
         self._serial = itertools.count(1)
         super().__init__()
 
@@ -59,6 +60,12 @@ class FakeSpotify(FakeServer):
         """Invalidate every current access token once ``after_requests`` more API calls are served."""
         with self.lock:
             self._expire_after = after_requests
+
+    def delete_when_listed(self, playlist_id: str) -> None:
+        """Delete the playlist just after the next ``/me/playlists`` answer lists it (the user deletes it
+        mid-fetch): the listing still shows it, reading its items then answers 404."""
+        with self.lock:
+            self._delete_when_listed.add(playlist_id)
 
     def revoke_refresh_tokens(self) -> None:
         with self.lock:
@@ -161,7 +168,11 @@ class FakeSpotify(FakeServer):
             counts = {"href": f"{self.api_url}playlists/{playlist.id}/items", "total": len(playlist.items)}
             summary.update({"tracks": counts} if self.legacy_shapes else {"items": counts, "tracks": None})
             summaries.append(summary)
-        return self._page(request, summaries, "me/playlists")
+        page = self._page(request, summaries, "me/playlists")
+        listed = {summary["id"] for summary in page["items"]} & self._delete_when_listed
+        self.account.playlists = [p for p in self.account.playlists if p.id not in listed]
+        self._delete_when_listed -= listed
+        return page
 
     def _playlist_items(self, request: Request, playlist_id: str) -> dict:
         playlist = self._playlist_or_404(playlist_id)
