@@ -20,8 +20,12 @@ HEADER = "Track URI,Track Name,Artist Name(s),Danceability,Energy"
 
 
 def write(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    return write_bytes(folder, name, text.encode(encoding))
+
+
+def write_bytes(folder: Path, name: str, data: bytes) -> Path:
     path = folder / name
-    path.write_bytes(text.encode(encoding))
+    path.write_bytes(data)
     return path
 
 
@@ -97,6 +101,23 @@ def test_a_header_without_a_track_id_column_says_what_it_expected(tmp_path):
     text = "Title,Artist\nOne,A\n"
     with pytest.raises(LibraryError, match=r"songs\.csv, row 1: no track id column: expected .*'Track URI'"):
         read_exportify(write(tmp_path, "songs.csv", text))
+
+
+def test_a_header_in_the_wrong_encoding_is_named_in_one_short_line(tmp_path):
+    # A UTF-16 byte-order mark on 8-bit text: the whole file decodes to one cell of CJK characters.
+    text = HEADER + "".join(f"\nspotify:track:{ID_A},Song {i},Artist,0.5,0.7" for i in range(50))
+    data = text.encode() + b" " * (len(text) % 2)   # UTF-16 reads byte pairs
+    with pytest.raises(LibraryError) as raised:
+        read_exportify(write_bytes(tmp_path, "songs.csv", codecs.BOM_UTF16_BE + data))
+    message = str(raised.value)
+    assert message.startswith("songs.csv, row 1: no track id column") and len(message) < 250
+
+
+def test_a_long_duplicated_header_name_is_cut_short(tmp_path):
+    name = "Energy" + " level" * 100
+    text = f"Track URI,{name},{name}\nspotify:track:{ID_A},0.1,0.2\n"
+    with pytest.raises(LibraryError, match=r"^twice\.csv, row 1, column 'Energy level level.{60,80}…': .*more than"):
+        read_exportify(write(tmp_path, "twice.csv", text))
 
 
 def test_a_cell_that_is_not_a_track_id_is_pointed_at(tmp_path):

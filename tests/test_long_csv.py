@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from pipeline.library import LibraryError
@@ -97,3 +100,22 @@ def test_a_long_csv_of_liked_songs_filed_nowhere_loads_with_no_playlists(tmp_pat
     library = read_long_csv(csv_file)
     assert library.summary()["playlists"] == 0 and library.summary()["liked"] == 2
     assert "no_playlists" in {w.code for w in library.warnings}
+
+
+def test_a_long_csv_over_the_size_limit_is_refused_before_it_is_read_whole(tmp_path, monkeypatch):
+    from pipeline.sources import archive
+    monkeypatch.setattr(archive, "LIBRARY_LIMIT", 10_000)
+    path = tmp_path / "mine.csv"
+    path.write_text("playlist,track_id\n" + f"Road Trip,{ID_A}\n" * 1_000)   # 33 KB
+    read_whole: list[Path] = []
+    monkeypatch.setattr(archive, "open", lambda file, mode: read_whole.append(file), raising=False)
+    with pytest.raises(LibraryError, match=r"^mine\.csv: 33 KB is more than the 10 KB limit for a library$"):
+        read_source(path)
+    assert read_whole == []
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file names are bytes on POSIX only")
+def test_a_long_csv_whose_name_is_not_utf8_loads_under_a_printable_name(tmp_path):
+    path = Path(os.fsdecode(os.fsencode(tmp_path) + b"/M\xfcsik.csv"))
+    path.write_text(f"playlist,track_id\nRoad Trip,{ID_A}\n")
+    assert read_source(path).source == "long CSV: Müsik.csv"

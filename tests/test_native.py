@@ -77,7 +77,7 @@ def test_a_save_from_a_newer_version_is_refused_clearly(shared_data, tmp_path):
     save_library(read_exportify(shared_data("exportify-deadda7a-2021")), tmp_path / "saved")
     manifest = tmp_path / "saved" / "library.json"
     manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "version": 99}))
-    with pytest.raises(LibraryError, match=r"library\.json: saved by a newer version"):
+    with pytest.raises(LibraryError, match=r"library\.json: saved by a newer version of Playlist Enhancer \(format '99'\)"):
         load_saved_library(tmp_path / "saved")
 
 
@@ -179,3 +179,11 @@ def test_a_liked_song_missing_from_tracks_csv_is_named_with_its_file_and_row(sav
     with pytest.raises(LibraryError, match=r"^liked\.csv, row 3, column 'track_id': 'not-a-listed-track' is not in "
                                            r"tracks\.csv"):
         load_saved_library(saved)
+
+
+@pytest.mark.parametrize("version", [{"9" * 500: None}, "1", True, 0, 1.0])
+def test_a_version_that_is_not_a_whole_number_is_named_in_one_short_line(saved, version):
+    edit_manifest(saved, version=version)
+    with pytest.raises(LibraryError, match=r"^library\.json, column 'version': .* is not a format version") as caught:
+        load_saved_library(saved)
+    assert len(str(caught.value)) < 150

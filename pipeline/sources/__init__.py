@@ -19,7 +19,8 @@ DEMO = "demo"
 def load_library(source: str | Path, exclude: Iterable[str] = ()) -> Library:
     """Read SOURCE into a `Library` and leave out the playlists named in ``exclude``.
 
-    Raises `LibraryError` (a `ValueError`) naming the file, row and column of bad input.
+    Raises `LibraryError` (a `ValueError`) naming the file, row and column of bad input, and
+    refuses files too large for a library or zip bombs before reading them (see `archive`).
     """
     return read_source(source).exclude(exclude)
 

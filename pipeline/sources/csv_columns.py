@@ -18,6 +18,7 @@ from typing import Sequence
 
 import pandas as pd
 
+from pipeline.errors import quoted
 from pipeline.library import AUDIO_FEATURES, LibraryError
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -37,6 +38,9 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "duration_ms": ("track duration (ms)", "duration (ms)", "duration ms", "duration"),
 }
 """Our column name -> header names that mean it, most specific first."""
+
+_HEADER_NAME_LIMIT = 24
+"""Characters of each header name a message shows."""
 
 TRACK_ID_HEADERS = ("Track URI", "Track ID", "Spotify ID")
 """How the id column is spelt in the exports we know (named in error messages)."""
@@ -69,7 +73,9 @@ def map_columns(header: Sequence[str], file: str) -> dict[str, int]:
         if found is not None:
             mapping[column] = found
     if "track_id" not in mapping:
-        shown = ", ".join(f"'{name.strip()}'" for name in header[:8])
+        # A header of text in the wrong encoding may be one cell of kilobytes: show a short line.
+        shown = ", ".join(quoted(name.strip(), _HEADER_NAME_LIMIT) for name in header[:6])
+        shown += ", ..." if len(header) > 6 else ""
         raise LibraryError(f"no track id column: expected one of {', '.join(map(repr, TRACK_ID_HEADERS))} "
                            f"in the header, found {shown or 'nothing'}", file=file, row=1)
     return mapping
@@ -81,7 +87,7 @@ def _reject_duplicates(header: Sequence[str], folded: list[str], file: str) -> N
     if twice:
         original = header[folded.index(twice[0])].strip()
         raise LibraryError("this column name appears more than once in the header", file=file, row=1,
-                           column=original)
+                           column=quoted(original)[1:-1])   # one line, cut short: the quotes come with `column`
 
 
 def parse_track_ids(raw: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -9,12 +9,10 @@ Exportify header variant reads the same way.
 from __future__ import annotations
 
 import re
-import zipfile
-import zlib
-from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from pipeline.library import Library, LibraryError, Warning_
+from pipeline.sources.archive import ExportFile, open_export
 from pipeline.sources.csv_table import FILE, CsvRows, library_from_rows, parse_track_rows, read_csv_rows
 from pipeline.sources.playlist_names import unique_names
 
@@ -22,28 +20,23 @@ LIKED_FILE_NAMES = frozenset({"liked", "liked songs"})
 """File stems (folded: case, spaces, underscores) that hold the liked songs, not a playlist."""
 
 
-@dataclass(frozen=True)
-class CsvFile:
-    """One CSV of the export: its name as the user sees it (path inside the folder or zip) and bytes."""
-
-    name: str
-    data: bytes
-
-    @property
-    def stem(self) -> str:
-        return PurePosixPath(self.name).stem
-
-
 def read_exportify(path: Path) -> Library:
     """Read an Exportify folder, .zip or single CSV into a `Library`.
 
-    Raises `LibraryError` naming the file (and row and column) of bad input.
+    Files are read and parsed one at a time, within the bounds of `archive`. Raises `LibraryError`
+    naming the file (and row and column) of bad input.
     """
     path = Path(path)
-    files, found = collect_csv_files(path)
-    parts = [read_csv_rows(file.data, file.name) for file in files]
-    found += _empty_playlist_warnings([file for file, part in zip(files, parts)
-                                       if part.frame.empty and not is_liked_file(file.stem)])
+    with open_export(path) as export:
+        junk = [] if export.is_single_file else [file.name for file in export.files if _is_junk(file.name)]
+        files = [file for file in export.files if export.is_single_file or not _is_junk(file.name)]
+        if not files:
+            raise LibraryError("no Exportify CSV files found (expected one .csv file per playlist)",
+                               file=export.name)
+        parts = export.parse_each(files, lambda file, data: read_csv_rows(data, file.name))
+    found = _junk_warnings(junk)
+    found += _empty_playlist_warnings([_stem(file) for file, part in zip(files, parts)
+                                       if part.frame.empty and not is_liked_file(_stem(file))])
     rows, parse_warnings = parse_track_rows(CsvRows.combine(parts))
     playlist_of = _playlist_ids(files)
     playlist_id = rows[FILE].map(playlist_of)
@@ -51,7 +44,7 @@ def read_exportify(path: Path) -> Library:
     filed = playlist_id.notna()
     # assign the filtered column: a whole Series assigned to an empty frame would bring its index (NaN rows)
     memberships = rows[filed].assign(playlist_id=playlist_id[filed], playlist_name=playlist_id[filed])
-    return library_from_rows(rows, memberships, liked, f"Exportify: {path.name}",
+    return library_from_rows(rows, memberships, liked, f"Exportify: {export.name}",
                              [*found, *(w for p in parts for w in p.warnings), *parse_warnings])
 
 
@@ -60,57 +53,30 @@ def is_liked_file(stem: str) -> bool:
     return " ".join(re.split(r"[\s_\-]+", stem.casefold())).strip() in LIKED_FILE_NAMES
 
 
-def _playlist_ids(files: list[CsvFile]) -> dict[str, str]:
+def _stem(file: ExportFile) -> str:
+    return PurePosixPath(file.name).stem
+
+
+def _playlist_ids(files: list[ExportFile]) -> dict[str, str]:
     """File name -> playlist id (the stem, made unique); liked files are left out."""
-    playlists = [file for file in files if not is_liked_file(file.stem)]
-    ids = unique_names([file.stem for file in playlists])
+    playlists = [file for file in files if not is_liked_file(_stem(file))]
+    ids = unique_names([_stem(file) for file in playlists])
     return {file.name: playlist_id for file, playlist_id in zip(playlists, ids)}
 
 
-def _empty_playlist_warnings(empty: list[CsvFile]) -> list[Warning_]:
+def _empty_playlist_warnings(empty: list[str]) -> list[Warning_]:
     if not empty:
         return []
-    names = ", ".join(f"'{file.stem}'" for file in empty[:5]) + (", ..." if len(empty) > 5 else "")
+    names = ", ".join(f"'{stem}'" for stem in empty[:5]) + (", ..." if len(empty) > 5 else "")
     noun = "empty playlist" if len(empty) == 1 else f"{len(empty)} empty playlists"
     return [Warning_("empty_playlist", f"{noun} (a header but no tracks) left out: {names}", len(empty))]
 
 
-# ----- finding the CSV files ---------------------------------------------------------------
-def collect_csv_files(path: Path) -> tuple[list[CsvFile], list[Warning_]]:
-    """The CSV files in a folder, a .zip or a single file, sorted by name, and a warning about junk.
-
-    Raises `LibraryError` when there is no CSV or the zip cannot be read.
-    """
-    try:
-        if path.is_dir():
-            names = sorted(p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file())
-            files = [CsvFile(name, (path / name).read_bytes()) for name in names if not _is_junk(name)]
-        elif path.suffix.lower() == ".zip" or (path.suffix.lower() != ".csv" and zipfile.is_zipfile(path)):
-            names, files = _read_zip(path)
-        else:
-            return [CsvFile(path.name, path.read_bytes())], []
-    except OSError as error:
-        raise LibraryError(f"cannot read it ({error.strerror or error})", file=path.name) from None
-    if not files:
-        raise LibraryError("no Exportify CSV files found (expected one .csv file per playlist)", file=path.name)
-    return files, _junk_warnings([name for name in names if _is_junk(name)])
-
-
-def _read_zip(path: Path) -> tuple[list[str], list[CsvFile]]:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = sorted(info.filename for info in archive.infolist() if not info.is_dir())
-            return names, [CsvFile(name, archive.read(name)) for name in names if not _is_junk(name)]
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, RuntimeError,
-            NotImplementedError, OSError) as error:
-        raise LibraryError(f"not a readable zip file ({error})", file=path.name) from None
-
-
+# ----- telling playlists from other files ------------------------------------------------------
 def _is_junk(name: str) -> bool:
-    """Files an export zip picks up on the way that are not playlists (macOS metadata, notes)."""
+    """Files an export picks up on the way that are not playlists (hidden files, notes)."""
     parts = PurePosixPath(name).parts
-    hidden = any(part.startswith(".") or part == "__MACOSX" for part in parts)
-    return hidden or not name.lower().endswith(".csv")
+    return any(part.startswith(".") for part in parts) or not name.lower().endswith(".csv")
 
 
 def _junk_warnings(junk: list[str]) -> list[Warning_]:

@@ -17,6 +17,7 @@ import pandas as pd
 
 from pipeline.errors import quoted
 from pipeline.library import Library, LibraryError
+from pipeline.sources.archive import file_name, read_file
 from pipeline.sources.csv_columns import fold_header
 from pipeline.sources.csv_table import (FILE, ROW, CsvRows, library_from_rows, parse_track_rows,
                                         read_csv_rows)
@@ -44,16 +45,12 @@ def is_long_csv(path: Path) -> bool:
 
 def read_long_csv(path: Path) -> Library:
     """Read a long CSV into a `Library`. Raises `LibraryError` naming the file, row and column."""
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise LibraryError(f"cannot read the file ({error.strerror})", file=path.name) from None
-    rows = read_csv_rows(data, path.name)
+    name = file_name(Path(path).name)
+    rows = read_csv_rows(read_file(Path(path)), name)
     frame, found = parse_track_rows(rows)
     liked_mark = _liked_marks(rows, frame)
     memberships = _memberships(frame)
-    return library_from_rows(frame, memberships, frame[liked_mark], f"long CSV: {path.name}",
+    return library_from_rows(frame, memberships, frame[liked_mark], f"long CSV: {name}",
                              [*rows.warnings, *found])
 
 

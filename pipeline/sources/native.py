@@ -88,8 +88,11 @@ def _read_manifest(path: Path) -> dict:
         raise LibraryError(f"cannot read the saved library's manifest ({_reason(error)})", file=MANIFEST) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         raise LibraryError(f"not a saved Playlist Enhancer library (no '{FORMAT_NAME}' format)", file=MANIFEST)
-    if not isinstance(manifest.get("version"), int) or manifest["version"] > FORMAT_VERSION:
-        raise LibraryError(f"saved by a newer version of Playlist Enhancer (format {manifest.get('version')}); "
+    version = manifest.get("version")
+    if type(version) is not int or version < 1:
+        raise LibraryError(f"{quoted(version)} is not a format version", file=MANIFEST, column="version")
+    if version > FORMAT_VERSION:
+        raise LibraryError(f"saved by a newer version of Playlist Enhancer (format {quoted(version)}); "
                            "update the app to read it", file=MANIFEST)
     if not isinstance(manifest.get("source", ""), str):
         raise LibraryError("'source' is not a text", file=MANIFEST, column="source")
