@@ -104,9 +104,9 @@ def test_members_that_pass_the_limit_only_together_are_refused_naming_where(tmp_
 
 def test_inflating_stops_at_the_limit_even_when_the_declared_size_lies(tmp_path, monkeypatch, inflated):
     # zipfile never hands out more than a member declares; the check while inflating guards the day it would.
-    monkeypatch.setattr(archive, "LIBRARY_LIMIT", 3_000_000)
     export = make_zip(tmp_path / "export.zip", {"big.csv": os.urandom(8_000_000)})
     with open_export(export) as opened:
+        monkeypatch.setattr(archive, "LIBRARY_LIMIT", 3_000_000)   # (the zip itself is already larger)
         lying = [dataclasses.replace(file, size=10) for file in opened.files]
         with pytest.raises(LibraryError, match="inflates past the 3 MB limit"):
             opened.parse_each(lying, lambda file, data: data)
@@ -244,3 +244,30 @@ def test_macos_metadata_is_left_out_of_the_listing(tmp_path):
                                                 "a/.DS_Store": b"x", "a/._road_trip.csv": b"x", "a/notes.txt": "x"})
     with open_export(export) as opened:
         assert [file.name for file in opened.files] == ["a/notes.txt", "a/road_trip.csv"]
+
+
+def test_a_folder_of_more_files_than_any_export_is_refused_without_walking_it_all(tmp_path, monkeypatch):
+    monkeypatch.setattr(archive, "FILE_LIMIT", 50)
+    for number in range(40):
+        (tmp_path / "music" / f"album{number}").mkdir(parents=True)
+        for track in range(3):
+            (tmp_path / "music" / f"album{number}" / f"{track}.csv").write_text("x")
+    with pytest.raises(LibraryError, match=r"^music: holds more than 50 files: not an export"):
+        read_source(tmp_path / "music")
+
+
+def test_a_zip_of_more_entries_than_any_export_is_refused_before_they_are_listed(tmp_path, monkeypatch, capsys):
+    with zipfile.ZipFile(tmp_path / "many.zip", "w") as zipped:
+        for number in range(300):
+            zipped.writestr(f"{number}.csv", "")
+    monkeypatch.setattr(archive, "FILE_LIMIT", 200)
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", lambda *args, **kwargs: pytest.fail("zip was opened"))
+    assert error_line(tmp_path / "many.zip", capsys) == "error: many.zip: holds more than 200 files: not an export " \
+                                                       "(choose the export's own folder or .zip)"
+
+
+def test_a_zip_larger_than_the_limit_is_refused_before_it_is_opened(tmp_path, monkeypatch, capsys):
+    with zipfile.ZipFile(tmp_path / "big.zip", "w", zipfile.ZIP_STORED) as zipped:
+        zipped.writestr("road_trip.csv", os.urandom(5_000))
+    monkeypatch.setattr(archive, "LIBRARY_LIMIT", 1_000)
+    assert "big.zip: the zip alone is 5.12 KB, more than the 1 KB limit" in error_line(tmp_path / "big.zip", capsys)

@@ -9,7 +9,10 @@ metadata left out) and `Export.parse_each` reads and parses them one file at a t
 - more than `LIBRARY_LIMIT` bytes in all: checked first on the sizes the disk or the zip declares,
   then again on the bytes actually read or inflated, chunk by chunk, so a lying header cannot get
   past it and reading stops as soon as the limit is crossed;
-- a zip member above `BOMB_FLOOR` bytes that inflates to more than `BOMB_RATIO` times its packed size.
+- a zip member above `BOMB_FLOOR` bytes that inflates to more than `BOMB_RATIO` times its packed size;
+- a folder or zip of more than `FILE_LIMIT` files (``--library ~`` would otherwise walk a whole home
+  folder, and a zip of a million empty entries costs a gigabyte just to list), and a zip file itself
+  larger than `LIBRARY_LIMIT` (it cannot inflate to less).
 
 Every problem — a damaged, truncated or encrypted zip included — is a `LibraryError` naming the
 export and, where it is known, the member.
@@ -40,8 +43,12 @@ BOMB_RATIO = 200
 BOMB_FLOOR = 10_000_000
 """Members smaller than this are never called bombs: a small file of one repeated row may compress well."""
 
+FILE_LIMIT = 20_000
+"""Files one export may hold: Exportify writes one per playlist, the account export a few dozen."""
+
 T = TypeVar("T")
 _CHUNK = 1 << 20
+_EOCD_SEARCH = 22 + 65_535 + 56 + 20   # end record + the longest comment + the zip64 locator and record
 _UTF8_NAME = 0x800   # general-purpose flag bit 11: the member name is UTF-8
 _MACOS_METADATA = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")   # how os.listdir shows a byte that is not UTF-8
@@ -211,10 +218,14 @@ def _is_metadata(name: str) -> bool:
 # ----- listing ----------------------------------------------------------------------------------------
 def _folder_files(folder: Path, depth: int | None) -> list[ExportFile]:
     found = []
+    seen = 0
     for root, folders, names in os.walk(folder):   # symlinked folders are not followed: no loops
         relative = Path(root).relative_to(folder)
         if depth is not None and len(relative.parts) + 1 >= depth:
             folders.clear()
+        seen += len(names) + len(folders)
+        if seen > FILE_LIMIT:
+            raise _too_many_files(file_name(folder.name))
         for name in names:
             path = Path(root, name)
             try:
@@ -235,13 +246,36 @@ def _single_file(path: Path) -> ExportFile:
     return ExportFile(file_name(path.name), size, size, path)
 
 
+def _too_many_files(export: str) -> LibraryError:
+    return LibraryError(f"holds more than {FILE_LIMIT:,} files: not an export (choose the export's own folder "
+                        "or .zip)", file=export)
+
+
 def _open_zip(path: Path) -> zipfile.ZipFile:
+    size = path.stat().st_size
+    if size > LIBRARY_LIMIT:
+        raise LibraryError(f"the zip alone is {size_text(size)}, more than the {size_text(LIBRARY_LIMIT)} limit "
+                           "for a library", file=file_name(path.name))
+    if _declared_entries(path) > FILE_LIMIT:
+        raise _too_many_files(file_name(path.name))
     try:
         return zipfile.ZipFile(path)
     except UnicodeDecodeError as error:
         raise _bad_member_name(error, file_name(path.name)) from None
     except _ZIP_ERRORS as error:
         raise LibraryError(f"not a readable zip file ({_reason(error)})", file=file_name(path.name)) from None
+
+
+def _declared_entries(path: Path) -> int:
+    """How many entries the zip's end-of-directory record declares (0 when there is none: zipfile will
+    then name the damage), read before zipfile builds a record for each of them."""
+    with open(path, "rb") as stream:
+        stream.seek(max(0, path.stat().st_size - _EOCD_SEARCH))
+        tail = stream.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or len(tail) - at < 22:
+        return 0
+    return struct.unpack("<H", tail[at + 10:at + 12])[0]   # 0xFFFF (zip64: more) is above the limit too
 
 
 def _zip_files(archive: zipfile.ZipFile) -> list[ExportFile]:
