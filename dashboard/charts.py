@@ -137,10 +137,23 @@ def trial_history_figure(trials: pd.DataFrame, objective: str) -> go.Figure:
                    line_shape="hv", line=dict(color=ACCENT, width=3),
                    hovertemplate="best after %{x}: %{y:.3f}<extra></extra>"),
     ])
-    figure.update_xaxes(title_text="trial")
+    figure.update_xaxes(title_text="trial", tickmode="linear", tick0=0, dtick=_whole_step(trials["number"].max()),
+                        tickformat="d")
     figure.update_yaxes(title_text=SCORE_LABELS.get(objective, objective))
     return _layout(figure, "Trial history", height=360,
                    legend=dict(orientation="h", x=0, y=-0.25, yanchor="top"))
+
+
+def _whole_step(largest, ticks: int = 10) -> int:
+    """A whole tick step (1, 2, 5, 10, 20, ...) giving at most about ``ticks`` ticks up to ``largest``:
+    trials are counted, never halved."""
+    largest = 1 if pd.isna(largest) else int(largest)
+    power = 1
+    while True:
+        for step in (power, 2 * power, 5 * power):
+            if largest <= ticks * step:
+                return step
+        power *= 10
 
 
 def importances_figure(importances: Mapping[str, float]) -> go.Figure:

@@ -6,7 +6,8 @@ script only starts a `Job` and draws its progress. The work runs in its own Pyth
 (``keras.backend.clear_session()``), which breaks a net training on a thread meanwhile, and a
 process also leaves the server's interpreter free to answer clicks on two busy cores. Jobs
 outlive reruns, page switches and browser reloads (the `JobBoard` outlives sessions); Stop asks
-the worker to end at its next progress report. The work stores its own result on disk.
+the worker to end at its next progress report (`Job.stopping` until it has). The work stores its
+own result on disk.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 class JobStopped(Exception):
-    """Raised inside the work when the user pressed Stop."""
+    """Raised inside the work when the user pressed Stop; its message (if any) says what was kept."""
 
 
 class JobFailed(Exception):
@@ -52,13 +53,18 @@ class Job:
     stop_file: Path | None = None
 
     def stop(self) -> None:
-        """Ask the worker to stop at its next progress report (Optuna: after the current trial)."""
+        """Ask the worker to stop at its next progress report (Optuna: before the next fit)."""
         if self.stop_file is not None and not self.done:
             self.stop_file.touch()
 
     @property
     def done(self) -> bool:
         return self.finished is not None
+
+    @property
+    def stopping(self) -> bool:
+        """Stop was pressed and the worker has not ended yet."""
+        return not self.done and self.stop_file is not None and self.stop_file.exists()
 
     @property
     def stopped(self) -> bool:
@@ -135,7 +141,7 @@ def _error_from(outcome: dict | None, returncode: int, log) -> BaseException | N
     if outcome is not None and outcome.get("done"):
         return None
     if outcome is not None and outcome.get("stopped"):
-        return JobStopped()
+        return JobStopped(outcome.get("message", ""))
     if outcome is not None and outcome.get("user_error"):
         return UserError(outcome["user_error"])
     if outcome is not None and outcome.get("error"):

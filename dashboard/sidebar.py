@@ -7,6 +7,7 @@ shared link) comes back to the same configuration, and the stored results for it
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -45,6 +46,8 @@ class Selection:
     colors: dict[str, str] = field(default_factory=dict)
     problem: str | None = None
     notice: str | None = None
+    tuned: dict = field(default_factory=dict)
+    """The params of ``config`` that come from a study (name -> value)."""
 
 
 def render_sidebar() -> Selection:
@@ -61,9 +64,9 @@ def render_sidebar() -> Selection:
             except UserError as error:
                 problem = str(error)
         st.markdown("### Model")
-        config, folds = _config_widgets(fingerprint)
+        config, folds, tuned = _config_widgets(fingerprint)
     return Selection(library=library, fingerprint=fingerprint or "", config=config, folds=folds,
-                     colors=colors, problem=problem, notice=notice)
+                     colors=colors, problem=problem, notice=notice, tuned=tuned)
 
 
 # ----- library --------------------------------------------------------------------------------
@@ -156,22 +159,20 @@ def _stamp(path: str) -> str:
 
 
 # ----- configuration ------------------------------------------------------------------------
-def _config_widgets(fingerprint: str | None) -> tuple[RunConfig, int]:
+TUNED_TOGGLE = "use_tuned"
+CLASS_WEIGHT_POWER = "class_weight_power"  # the one tuned parameter with a widget of its own
+
+
+def _config_widgets(fingerprint: str | None) -> tuple[RunConfig, int, dict]:
+    """The configuration, the folds, and which of its params are tuned ones (name -> value)."""
     model = st.selectbox("Model", MODELS, format_func=MODEL_LABELS.get, key="model", bind=BOUND)
     strategy = st.selectbox("Imbalance strategy", SIDEBAR_STRATEGIES, format_func=STRATEGY_LABELS.get,
                             index=SIDEBAR_STRATEGIES.index("class_weights"), key="strategy", bind=BOUND,
                             help="How the model copes with a few playlists holding most of the tracks.")
     seed = int(st.number_input("Seed", min_value=0, max_value=2**31 - 1, value=0, step=1, key="seed",
                                bind=BOUND, help="Every random step (splits, sampling, model) uses it."))
-    recommended = recommended_config()
-    params = {}
-    if strategy == "class_weights":
-        params["class_weight_power"] = st.slider(
-            "Class-weight strength", 0.0, 1.0, value=recommended.param_dict["class_weight_power"], step=0.05,
-            key="class_weight_power", bind=BOUND,
-            help="0 weighs every song alike; 1 makes every playlist count as much as the largest "
-                 "(fully balanced). Half-way was best on real libraries.")
-    default = recommended.encoding
+    params_slot = st.container()  # filled once the encoding is known: tuned values are stored per encoding
+    default = recommended_config().encoding
     with st.expander("Encoding"):
         encoding = Encoding(
             scaler=st.selectbox("Scaler", SCALERS, index=SCALERS.index(default.scaler),
@@ -192,22 +193,85 @@ def _config_widgets(fingerprint: str | None) -> tuple[RunConfig, int]:
     with st.expander("Evaluation"):
         folds = int(st.number_input("Cross-validation folds", min_value=2, max_value=10, value=5, key="folds",
                                     bind=BOUND))
-    config = RunConfig(model=model, strategy=strategy, encoding=encoding, params=params, seed=seed)
-    return _with_chosen_params(config, fingerprint), folds
+    config = RunConfig(model=model, strategy=strategy, encoding=encoding, seed=seed)
+    with params_slot:
+        params, tuned = _param_widgets(config, stored_tuned_params(fingerprint, config))
+    return replace(config, params=params), folds, tuned
 
 
-def _with_chosen_params(config: RunConfig, fingerprint: str | None) -> RunConfig:
-    """Apply parameters the user adopted on the Train & tune page, if they still want them."""
-    if not fingerprint:
-        return config
-    chosen = results_store.read_json(results_store.chosen_params_path(fingerprint, config))
-    if not chosen:
-        return config
-    label = ", ".join(f"{k}={_short(v)}" for k, v in sorted(chosen["params"].items()))
-    if st.toggle("Use tuned parameters", value=True, key="use_tuned", help=label):
-        st.caption(f"Tuned: {label}")
-        return replace(config, params=chosen["params"])
-    return config
+def stored_tuned_params(fingerprint: str | None, config: RunConfig) -> dict:
+    """Parameters adopted on the Train & tune page for this configuration (whatever its params)."""
+    chosen = results_store.read_json(results_store.chosen_params_path(fingerprint, config)) if fingerprint else None
+    return dict(chosen["params"]) if chosen else {}
+
+
+def _param_widgets(config: RunConfig, tuned: dict) -> tuple[dict, dict]:
+    """The params in use and the tuned ones among them. A tuned value with a widget is the widget's
+    value (adopting sets it; moving the widget replaces it); the others follow the toggle."""
+    slider_slot = st.container()  # above the toggle, drawn after it: its default follows the toggle
+    use_tuned = bool(tuned) and st.toggle(
+        "Use tuned parameters", value=True, key=TUNED_TOGGLE, bind=BOUND, on_change=_tuned_toggled, args=(tuned,),
+        help="Parameters adopted on the Train & tune page for this model, strategy and encoding.")
+    params = {k: v for k, v in tuned.items() if use_tuned and k != CLASS_WEIGHT_POWER}
+    if config.strategy == "class_weights":
+        tuned_power = tuned.get(CLASS_WEIGHT_POWER) if use_tuned else None
+        with slider_slot:
+            params[CLASS_WEIGHT_POWER] = _class_weight_slider(tuned_power)
+            if tuned_power is not None and _same(params[CLASS_WEIGHT_POWER], tuned_power):
+                st.badge("tuned", icon=":material/tune:", color="blue")
+    in_use = {k: v for k, v in tuned.items() if use_tuned and _same(params.get(k), v)}
+    if tuned:
+        st.caption(_tuned_caption(tuned, in_use, params) if use_tuned else
+                   "Tuned parameters not in use: the model's defaults.")
+    return params, in_use
+
+
+def _class_weight_slider(tuned: float | None) -> float:
+    """The strength in use; it starts at the tuned value when there is one."""
+    recommended = recommended_config().param_dict[CLASS_WEIGHT_POWER]
+    return st.slider(
+        "Class-weight strength", 0.0, 1.0, value=recommended if tuned is None else tuned,
+        step=0.05,  # `pipeline.tuning` searches on this grid, so a tuned value is one the slider can show
+        key=CLASS_WEIGHT_POWER, bind=BOUND,
+        help="0 weighs every song alike; 1 makes every playlist count as much as the largest (fully "
+             "balanced). Half-way was best on real libraries.")
+
+
+def _tuned_caption(tuned: dict, in_use: dict, params: dict) -> str:
+    parts = [f"Tuned, in use: {_listing(in_use)}." if in_use else "No tuned value in use."]
+    parts += [f"Your {k}={_short(params[k])} replaces the tuned {_short(v)}." for k, v in sorted(tuned.items())
+              if k not in in_use]
+    return " ".join(parts)
+
+
+def _tuned_toggled(tuned: dict) -> None:
+    """Turning tuned parameters on puts the tuned value on its widget; off puts the default back."""
+    if CLASS_WEIGHT_POWER not in tuned:
+        return
+    recommended = recommended_config().param_dict[CLASS_WEIGHT_POWER]
+    if st.session_state[TUNED_TOGGLE]:
+        st.session_state[CLASS_WEIGHT_POWER] = tuned[CLASS_WEIGHT_POWER]
+    elif _same(st.session_state.get(CLASS_WEIGHT_POWER), tuned[CLASS_WEIGHT_POWER]):
+        st.session_state[CLASS_WEIGHT_POWER] = recommended
+
+
+def show_tuned_params(params: dict) -> None:
+    """After tuned ``params`` were adopted (in a callback, before the sidebar is drawn): the widgets
+    show them from this run on."""
+    st.session_state[TUNED_TOGGLE] = True
+    if CLASS_WEIGHT_POWER in params:
+        st.session_state[CLASS_WEIGHT_POWER] = params[CLASS_WEIGHT_POWER]
+
+
+def _same(value, tuned) -> bool:
+    """A widget's float may differ from the stored tuned one in its last digits."""
+    if isinstance(value, float) and isinstance(tuned, float):
+        return math.isclose(value, tuned, abs_tol=1e-9)
+    return value == tuned
+
+
+def _listing(params: dict) -> str:
+    return ", ".join(f"{k}={_short(v)}" for k, v in sorted(params.items()))
 
 
 def _short(value) -> str:

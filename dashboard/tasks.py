@@ -24,11 +24,16 @@ def evaluate_and_store(library: Library, config: RunConfig, folds: int, fingerpr
 
 def tune_and_store(library: Library, config: RunConfig, objective: str, trials: int, fingerprint: str,
                    progress) -> None:
-    """Run (or resume) the study; what it found is stored even when Stop ended it early."""
+    """Run (or resume) the study; what it found is stored even when Stop ended it early, and then
+    `JobStopped` says how many trials finished."""
+    from dashboard.jobs import JobStopped
     from pipeline.tuning import tune
     base = replace(config, params=())
+    finished = 0
 
     def after_trial(done: int, total: int, best: float | None) -> None:
+        nonlocal finished
+        finished = done
         best_text = f" · best {best:.3f}" if best is not None else ""
         progress.send(progress=done / max(total, 1), message=f"trial {done} of {total}{best_text}")
 
@@ -36,6 +41,9 @@ def tune_and_store(library: Library, config: RunConfig, objective: str, trials: 
     result = tune(library, base, trials, objective=objective, progress=after_trial,
                   should_stop=progress.should_stop)
     results_store.write_json(results_store.tuning_path(fingerprint, base, objective), result.to_dict())
+    if progress.should_stop():
+        raise JobStopped(f"Stopped after {finished} trial{'' if finished == 1 else 's'}; the study keeps "
+                         f"{result.n_finished} finished trials, and Resume continues it.")
 
 
 def suggest_and_store(library: Library, config: RunConfig, fingerprint: str, progress) -> None:

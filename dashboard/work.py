@@ -16,7 +16,7 @@ import streamlit as st
 
 from dashboard import results_store
 from dashboard.jobs import Job, JobBoard
-from dashboard.sidebar import Selection
+from dashboard.sidebar import Selection, show_tuned_params
 from pipeline.config import RunConfig
 from pipeline.errors import UserError
 
@@ -89,8 +89,10 @@ def start_tuning(selection: Selection, config: RunConfig, objective: str, trials
 
 
 def adopt_params(selection: Selection, config: RunConfig, params: dict) -> None:
-    """Remember tuned parameters for this configuration; the sidebar applies them from now on."""
+    """Remember tuned parameters for this configuration and put them on the sidebar's widgets, which
+    use them from now on. A button's callback: it runs before the sidebar is drawn."""
     results_store.write_json(results_store.chosen_params_path(selection.fingerprint, config), {"params": params})
+    show_tuned_params(params)
 
 
 # ----- suggestions ---------------------------------------------------------------------------
@@ -126,7 +128,8 @@ def show_failures(keys: Sequence[str]) -> None:
     """A readable message per failed job (a stop is news, not an error), then forget them."""
     for job in failed_jobs(keys):
         if job.stopped:
-            st.info(f"Stopped: {job.title}.", icon=":material/stop_circle:")
+            st.info(f"{job.title}: {job.error}" if str(job.error) else f"Stopped: {job.title}.",
+                    icon=":material/stop_circle:")
         elif isinstance(job.error, UserError):
             st.error(f"{job.title}: {job.error}", icon=":material/error:")
         else:
@@ -136,12 +139,20 @@ def show_failures(keys: Sequence[str]) -> None:
 
 @st.fragment(run_every=0.5)
 def show_progress(keys: Sequence[str], stop_label: str = "Stop") -> None:
-    """Progress bars for the running jobs among ``keys``, a Stop button, and a page rerun at the end."""
+    """Progress bars for the running jobs among ``keys``, a Stop button, and a page rerun at the end.
+    Once Stop is pressed the bars and the button say "Stopping…" until the work has ended."""
     jobs = running_jobs(keys)
     if not jobs:
         st.rerun()
     for job in jobs:
-        st.progress(job.fraction, text=f"**{job.title}** — {job.message} · {job.seconds:.0f} s")
-    if st.button(stop_label, key=f"stop:{'|'.join(keys)}", icon=":material/stop_circle:"):
-        for job in jobs:
-            job.stop()
+        message = "Stopping…" if job.stopping else job.message
+        st.progress(job.fraction, text=f"**{job.title}** — {message} · {job.seconds:.0f} s")
+    stopping = all(job.stopping for job in jobs)
+    # a callback, so the stop is asked before this rerun draws the bars
+    st.button("Stopping…" if stopping else stop_label, key=f"stop:{'|'.join(keys)}", icon=":material/stop_circle:",
+              disabled=stopping, on_click=_stop, args=(tuple(keys),))
+
+
+def _stop(keys: tuple[str, ...]) -> None:
+    for job in running_jobs(keys):
+        job.stop()

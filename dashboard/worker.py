@@ -3,7 +3,7 @@
 Reads a pickled request on stdin (``task`` as "module:function", its ``arguments``, and the
 ``stop_file`` whose appearance means Stop), calls the task with a ``progress`` reporter, and
 writes JSON lines to stdout: ``{"progress", "message"}`` while it runs, then exactly one of
-``{"done"}``, ``{"stopped"}``, ``{"user_error"}`` or ``{"error", "traceback"}``.
+``{"done"}``, ``{"stopped", "message"}``, ``{"user_error"}`` or ``{"error", "traceback"}``.
 Nothing here imports Streamlit.
 """
 
@@ -46,8 +46,8 @@ def run(request: dict, progress: Progress) -> None:
     try:
         task(**request["arguments"], progress=progress)
         progress.send(done=True)
-    except JobStopped:
-        progress.send(stopped=True)
+    except JobStopped as stopped:
+        progress.send(stopped=True, message=str(stopped))
     except UserError as error:
         progress.send(user_error=str(error))
     except Exception as error:  # noqa: BLE001 - reported to the page, traceback to the server log

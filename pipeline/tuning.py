@@ -1,7 +1,8 @@
 """Optuna studies: tune one configuration's model (and strategy) parameters, resumably.
 
-One study per (library fingerprint, model, strategy, encoding); a seeded TPE
-sampler; a median pruner that compares trials fold by fold. Storage defaults to
+One study per (library fingerprint, model, strategy, encoding); a TPE sampler
+seeded per trial (`TrialSeededSampler`), so a resumed study continues instead of
+replaying; a median pruner that compares trials fold by fold. Storage defaults to
 a SQLite file in the user data directory and accepts any SQLAlchemy URL (a
 PostgreSQL server lets several machines tune one study).
 """
@@ -28,8 +29,15 @@ from pipeline.paths import data_dir
 
 OBJECTIVES = ("macro_f1", "macro_ap", "accuracy", "top3", "balanced_accuracy")
 OBJECTIVES_FOR_SUGGESTIONS = ("macro_ap", "macro_f1", "top3", "balanced_accuracy", "accuracy")
+IMPORTANCE_MIN_TRIALS = 10
+"""Finished trials needed before parameter importances are estimated: with fewer, the forest
+that fANOVA fits on them ranks the parameters by noise."""
 TuningProgress = Callable[[int, int, float | None], None]
 """Called after each finished trial with (trials done, trials asked for, best value so far)."""
+
+
+class TuningStopped(Exception):
+    """Raised inside a trial when ``should_stop`` says so; `tune` ends the study on it."""
 
 
 @dataclass(frozen=True)
@@ -43,7 +51,14 @@ class TuningResult:
     best_value: float | None
     n_trials: int
     trials: list[dict]
+    """One row per trial, numbered from 1 as the progress counts them (Optuna counts from 0)."""
     importances: dict[str, float]
+    """Empty until `IMPORTANCE_MIN_TRIALS` trials have finished."""
+
+    @property
+    def n_finished(self) -> int:
+        """Trials that ran to the end or were pruned; failed and stopped ones do not count."""
+        return sum(1 for trial in self.trials if trial["state"] in ("COMPLETE", "PRUNED"))
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -67,7 +82,8 @@ def search_space(trial: optuna.Trial, config: RunConfig) -> dict:
     """The model's own space plus the strategy's knobs."""
     params = MODELS[config.model].search_space(trial)
     if config.strategy == "class_weights":
-        params["class_weight_power"] = trial.suggest_float("class_weight_power", 0.0, 1.0)
+        # on the sidebar slider's grid, so the slider can show the tuned value exactly
+        params["class_weight_power"] = trial.suggest_float("class_weight_power", 0.0, 1.0, step=0.05)
     if config.strategy == "smote":
         params["smote_k"] = trial.suggest_int("smote_k", 1, 10)
     return params
@@ -77,7 +93,11 @@ def tune(library: Library, config: RunConfig, trials: int, storage: str | None =
          study_name: str | None = None, timeout: float | None = None, objective: str = "macro_f1",
          folds: int = 3, progress: TuningProgress | None = None,
          should_stop: Callable[[], bool] | None = None) -> TuningResult:
-    """Run (or resume) a study and return what it found. ``should_stop`` lets a UI stop it."""
+    """Run (or resume) a study and return what it found.
+
+    ``should_stop`` lets a UI stop it: it is asked before every fit, so a stop waits for one
+    fit at most; the trial it interrupts is kept as ``STOPPED`` and never counts as a result.
+    """
     if objective not in OBJECTIVES:
         raise ConfigError(f"unknown objective '{objective}' (choose from: {', '.join(OBJECTIVES)})")
     if config.model == "dummy":
@@ -94,7 +114,7 @@ def tune(library: Library, config: RunConfig, trials: int, storage: str | None =
 
     def objective_fn(trial: optuna.Trial) -> float:
         trial_config = replace(config, params={**config.param_dict, **search_space(trial, config)})
-        return _cross_validated(trial, library, trial_config, rows, folds, objective)
+        return _cross_validated(trial, library, trial_config, rows, folds, objective, should_stop)
 
     def after_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         if progress:
@@ -102,13 +122,16 @@ def tune(library: Library, config: RunConfig, trials: int, storage: str | None =
         if should_stop and should_stop():
             study.stop()
 
-    study.optimize(objective_fn, n_trials=trials, timeout=timeout, callbacks=[after_trial],
-                   catch=(ValueError,), gc_after_trial=False)
+    try:
+        study.optimize(objective_fn, n_trials=trials, timeout=timeout, callbacks=[after_trial],
+                       catch=(ValueError,), gc_after_trial=False)
+    except TuningStopped:
+        pass  # the interrupted trial is stored as failed, marked "stopped"
     return summarise(study, storage, objective)
 
 
 def load_study(name: str, storage: str, seed: int) -> optuna.Study:
-    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=8)
+    sampler = TrialSeededSampler(seed, n_startup_trials=8)
     # a trial whose first fold already falls below the median of earlier first folds stops there
     pruner = optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0)
     return optuna.create_study(study_name=name, storage=open_storage(storage), sampler=sampler,
@@ -148,15 +171,65 @@ def _storage_error(storage: str, error: Exception) -> ConfigError:
     return ConfigError(f"cannot open the study storage {_redact(storage)}: {reason}")
 
 
+class TrialSeededSampler(optuna.samplers.BaseSampler):
+    """TPE whose random numbers for trial *n* come from ``(seed, n)`` alone.
+
+    A ``TPESampler(seed=seed)`` keeps one random stream for its lifetime, so loading a study
+    again (a resume, a second worker) replays the parameters of its first trials. Here each
+    trial gets a fresh TPE seeded from the study's seed and the trial's number: a study run in
+    two sittings proposes what it would have proposed in one, identical runs stay identical,
+    and two workers on one study (they get different trial numbers) never draw alike.
+
+    Parameters
+    ----------
+    seed : the study's seed (`RunConfig.seed`).
+    n_startup_trials : random trials before TPE starts modelling the results.
+    """
+
+    def __init__(self, seed: int, n_startup_trials: int = 8) -> None:
+        self.seed, self.n_startup_trials = seed, n_startup_trials
+        self._by_trial: dict[int, optuna.samplers.TPESampler] = {}
+
+    def _tpe_for(self, trial: optuna.trial.FrozenTrial) -> optuna.samplers.TPESampler:
+        if trial.number not in self._by_trial:
+            seed = int(np.random.SeedSequence([self.seed, trial.number]).generate_state(1)[0])
+            self._by_trial[trial.number] = optuna.samplers.TPESampler(
+                seed=seed, n_startup_trials=self.n_startup_trials)
+        return self._by_trial[trial.number]
+
+    def infer_relative_search_space(self, study, trial):
+        return self._tpe_for(trial).infer_relative_search_space(study, trial)
+
+    def sample_relative(self, study, trial, search_space):
+        return self._tpe_for(trial).sample_relative(study, trial, search_space)
+
+    def sample_independent(self, study, trial, param_name, param_distribution):
+        return self._tpe_for(trial).sample_independent(study, trial, param_name, param_distribution)
+
+    def before_trial(self, study, trial) -> None:
+        self._tpe_for(trial).before_trial(study, trial)
+
+    def after_trial(self, study, trial, state, values) -> None:
+        self._tpe_for(trial).after_trial(study, trial, state, values)
+        self._by_trial.pop(trial.number, None)
+
+
 def _cross_validated(trial: optuna.Trial, library: Library, config: RunConfig, rows: TrainingRows,
-                     folds: int, objective: str) -> float:
-    """Mean fold score; reports after every fold so the median pruner can stop weak trials."""
+                     folds: int, objective: str, should_stop: Callable[[], bool] | None = None) -> float:
+    """Mean fold score; reports after every fold so the median pruner can stop weak trials.
+    Raises `TuningStopped` before a fit once ``should_stop()`` holds."""
+
+    def before_fold(*_) -> None:
+        if should_stop and should_stop():
+            trial.set_user_attr("stopped", True)
+            raise TuningStopped("stopped from the dashboard")
+
     values = []
-    for step, fold in enumerate(iterate_folds(library, config, rows, folds, lambda *_: None)):
+    for step, fold in enumerate(iterate_folds(library, config, rows, folds, before_fold)):
         truth = rows.truth_for(rows.track_ids[fold.items])
         values.append(getattr(metrics.score(fold.proba, truth, rows.largest_three), objective))
         trial.report(float(np.mean(values)), step)
-        if trial.should_prune():
+        if step < folds - 1 and trial.should_prune():  # after the last fold the score is complete
             raise optuna.TrialPruned()
     return float(np.mean(values))
 
@@ -164,8 +237,8 @@ def _cross_validated(trial: optuna.Trial, library: Library, config: RunConfig, r
 def summarise(study: optuna.Study, storage: str, objective: str) -> TuningResult:
     """Best params, the trial history and parameter importances of a study."""
     complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
-    history = [{"number": t.number, "state": t.state.name, "value": t.value,
-                "seconds": (t.duration.total_seconds() if t.duration else None), **t.params}
+    history = [{"number": t.number + 1, "state": "STOPPED" if t.user_attrs.get("stopped") else t.state.name,
+                "value": t.value, "seconds": (t.duration.total_seconds() if t.duration else None), **t.params}
                for t in study.trials]
     best = study.best_trial if complete else None
     return TuningResult(study_name=study.study_name, storage=_redact(storage), objective=objective,
@@ -175,7 +248,7 @@ def summarise(study: optuna.Study, storage: str, objective: str) -> TuningResult
 
 
 def _importances(study: optuna.Study, complete: list) -> dict[str, float]:
-    if len(complete) < 3 or not complete[0].params:
+    if len(complete) < IMPORTANCE_MIN_TRIALS or not complete[0].params:
         return {}
     try:
         evaluator = optuna.importance.FanovaImportanceEvaluator(seed=0)

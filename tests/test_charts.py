@@ -137,3 +137,11 @@ def test_reliability_diagram_draws_the_diagonal_and_before_and_after_with_dots_s
 def test_reliability_diagram_of_nothing_still_draws_the_diagonal():
     figure = charts.reliability_figure([], [])
     assert len(figure.data) == 3 and len(figure.data[1].x) == 0
+
+
+def test_the_trial_axis_counts_whole_trials_however_many_there_are():
+    for count, step in ((3, 1), (40, 5), (300, 50)):
+        trials = pd.DataFrame({"number": range(1, count + 1), "value": [0.5] * count, "state": ["COMPLETE"] * count})
+        axis = charts.trial_history_figure(trials, "macro_f1").layout.xaxis
+        assert (axis.tickmode, axis.tick0, axis.dtick, axis.tickformat) == ("linear", 0, step, "d")
+        assert count / axis.dtick <= 10, "no more than about ten ticks"

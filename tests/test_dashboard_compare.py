@@ -168,3 +168,16 @@ def test_a_result_stored_before_confidence_was_checked_asks_for_a_fresh_evaluati
     assert at.get("progress"), "evaluating again runs in the background"
     at = wait_until(at, lambda at: "reliability_oversample" in [c.key for c in at.get("plotly_chart")])
     assert story.confidence_check(stored("oversample")) is not None
+
+
+def test_each_column_says_which_parameters_it_used_tuned_or_not(evaluated):
+    at = compare_page_with_results(evaluated)
+    captions = [c.value for c in at.caption]
+    assert "Used: class_weight_power=0.5 (set in the sidebar); the model's default parameters otherwise." in captions
+    assert "Used: the model's and the strategy's default parameters." in captions, "the oversampling column"
+    selection = at.session_state["_selection"]
+    results_store.write_json(results_store.chosen_params_path(selection.fingerprint, selection.config),
+                             {"params": {"class_weight_power": 0.5}})  # a study that found the default
+    at.run()
+    assert "Used: class_weight_power=0.5 (tuned); the model's default parameters otherwise." in [
+        c.value for c in at.caption]

@@ -5,7 +5,9 @@ import time
 from pathlib import Path
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
+from dashboard import work
 from dashboard.jobs import JobBoard, JobFailed, JobStopped
 from pipeline.errors import UserError
 
@@ -26,6 +28,15 @@ def count_until_stopped(folder: str, progress) -> None:
         progress(step / 10_000, f"step {step}")
         (Path(folder) / "steps").write_text(str(step))
         time.sleep(0.01)
+
+
+def finish_a_fit_then_stop(folder: str, progress) -> None:
+    """Like a trial's fit: it cannot be stopped mid-way, only before the next one."""
+    progress(0.4, "trial 2 of 300")
+    while not (Path(folder) / "release").exists():
+        time.sleep(0.02)
+    if progress.should_stop():
+        raise JobStopped("Stopped after 1 trial.")
 
 
 def divide_by_zero(progress) -> None:
@@ -90,3 +101,27 @@ def test_only_finished_jobs_are_forgotten(tmp_path):
     wait(lambda: job.done)
     board.forget("k")
     assert board.get("k") is None
+
+
+def progress_page(key: str) -> None:
+    """A page that starts nothing: it shows the job ``key`` while it runs, then how it ended."""
+    from dashboard import work
+    work.show_failures([key])
+    if work.running_jobs([key]):
+        work.show_progress([key])
+
+
+def test_stop_says_stopping_at_once_and_the_page_says_how_many_trials_were_kept(tmp_path):
+    work.job_board.clear()
+    job = work.job_board().start("tune:k", "Tuning", f"{HERE}:finish_a_fit_then_stop", folder=str(tmp_path))
+    wait(lambda: job.message == "trial 2 of 300")
+    at = AppTest.from_function(progress_page, args=("tune:k",)).run()
+    assert "trial 2 of 300" in at.get("progress")[0].text
+    at.button[0].click().run()
+    assert "Stopping…" in at.get("progress")[0].text, "the bar says so before the fit has ended"
+    assert at.button[0].label == "Stopping…" and at.button[0].disabled
+    (tmp_path / "release").touch()
+    wait(lambda: job.done)
+    at.run()
+    assert [i.value for i in at.info] == ["Tuning: Stopped after 1 trial."]
+    assert not at.get("progress")

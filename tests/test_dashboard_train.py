@@ -5,8 +5,9 @@ import subprocess
 import sys
 
 import streamlit as st
+from streamlit.testing.v1.element_tree import Column
 
-from dashboard import work
+from dashboard import results_store, work
 from tests.test_dashboard_apptest import (APP, ROOT, chart, fresh_server, metric, open_app,  # noqa: F401
                                           small_library_folder, wait_until)
 
@@ -39,7 +40,17 @@ def test_training_shows_scores_beside_baselines_and_is_never_repeated(small_libr
     assert not [b for b in restarted.button if b.key == "train_run"]
 
 
-def test_a_study_runs_live_and_its_best_parameters_can_be_adopted(small_library_folder):
+def row_of(at, label: str) -> list:
+    """The columns of the row holding the metric ``label``: what each shows, side by side."""
+    for block in at.main:
+        columns = list(getattr(block, "children", {}).values())
+        if columns and all(isinstance(c, Column) for c in columns) and any(
+                m.label == label for c in columns for m in c.metric):
+            return columns
+    raise AssertionError(f"no row of columns holds {label!r}")
+
+
+def test_a_study_runs_live_and_its_best_parameters_can_be_adopted(small_library_folder, tmp_path):
     at = open_train_page(small_library_folder)
     at.selectbox(key="tune_objective").set_value("macro_ap")  # a ranking score: it moves with every C
     at.number_input(key="tune_trials").set_value(3)
@@ -48,30 +59,43 @@ def test_a_study_runs_live_and_its_best_parameters_can_be_adopted(small_library_
     wait_until(at, lambda at: any(m.label == "Best Macro-AP" for m in at.metric))
     assert metric(at, "Trials").value == "3"
     trials = next(d.value for d in at.dataframe if "state" in d.value.columns)
-    assert list(trials["number"]) == [0, 1, 2] and {"C", "class_weight_power"} <= set(trials.columns)
-    best = chart(at, "tune_history")["data"][2]["y"]
+    assert list(trials["number"]) == [1, 2, 3], "counted as the progress counts: trial 1 of 3 is the first"
+    assert {"C", "class_weight_power"} <= set(trials.columns)
+    history = chart(at, "tune_history")
+    best = history["data"][2]["y"]
     assert best == sorted(best), "the best-so-far line never falls"
-    assert set(chart(at, "tune_importances")["data"][0]["y"]) == {"C", "class_weight_power"}
+    axis = history["layout"]["xaxis"]
+    assert (axis["dtick"], axis["tickformat"]) == (1, "d"), "ticks at whole trials, never at 0.5"
+    assert "tune_importances" not in [c.key for c in at.get("plotly_chart")]
+    assert any("appear after 10 finished trials (3 so far)" in i.value for i in at.info)
 
+    tuned = results_store.read_json(next((tmp_path / "data" / "tuning").rglob("*.json")))["best_params"]
     at.button(key="tune_adopt").click().run()
+    slider = at.sidebar.slider(key="class_weight_power")
+    assert slider.value == tuned["class_weight_power"], "the sidebar shows the tuned value in use"
     assert at.sidebar.toggle(key="use_tuned").value
-    assert "C=" in at.caption[0].value, "the page names the parameters now in use"
+    assert f"C={tuned['C']:.3g} (tuned)" in at.caption[0].value, "the page names the parameters now in use"
     assert at.button(key="train_run").label == "Train and evaluate", "tuned parameters are a new configuration"
     assert any("already uses these parameters" in s.value for s in at.success)
+    assert [[m.label for m in c.metric] for c in row_of(at, "Best Macro-AP")] == [["Best Macro-AP"], ["Trials"]], \
+        "no empty column where the baseline of an evaluation not run yet would be"
     at.sidebar.toggle(key="use_tuned").set_value(False).run()
     caption = at.caption[0].value
     assert "parameters: class_weight_power=0.5 " in caption and "C=" not in caption, "back to the sidebar's own"
+    assert at.sidebar.slider(key="class_weight_power").value == 0.5
 
 
-def test_stop_ends_a_long_study_after_the_current_trial(small_library_folder):
+def test_stop_ends_a_long_study_and_says_how_many_trials_it_kept(small_library_folder):
     at = open_train_page(small_library_folder)
     at.number_input(key="tune_trials").set_value(300)
     at.button(key="tune_run").click().run()
     wait_until(at, lambda at: any("trial 1 of 300" in p.text or "trial 2 of 300" in p.text
                                   for p in at.get("progress")))
     next(b for b in at.button if b.key and b.key.startswith("stop:")).click().run()
-    wait_until(at, lambda at: any(m.label == "Trials" for m in at.metric))
-    assert 1 <= int(metric(at, "Trials").value) < 300
+    wait_until(at, lambda at: any("Stopped after" in i.value for i in at.info))
+    notice = next(i.value for i in at.info if "Stopped after" in i.value)
+    kept = int(metric(at, "Trials").value)
+    assert 1 <= kept < 300 and f"Stopped after {kept} trial" in notice
 
 
 def test_the_baseline_has_nothing_to_tune(small_library_folder):

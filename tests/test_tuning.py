@@ -9,8 +9,8 @@ import pytest
 
 from pipeline.config import ConfigError, RunConfig
 from pipeline.fitting import TrainingRows
-from pipeline.tuning import (_cross_validated, best_study_config, config_from_study, open_storage, study_name_for,
-                             summarise, tune)
+from pipeline.tuning import (IMPORTANCE_MIN_TRIALS, _cross_validated, best_study_config, config_from_study,
+                             open_storage, study_name_for, summarise, tune)
 from tests.toy_libraries import library_of, track_id
 
 KNN = RunConfig(model="knn", strategy="none")
@@ -55,9 +55,39 @@ def test_a_study_resumes_where_it_stopped_and_reports_progress(library, storage)
     assert second.best_value == max(t["value"] for t in second.trials)
 
 
-def test_should_stop_ends_a_study_after_the_running_trial(library, storage):
-    result = tune(library, KNN, trials=20, storage=storage, folds=2, should_stop=lambda: True)
-    assert result.n_trials == 1
+def test_a_resumed_study_continues_as_one_sitting_would_and_never_replays_a_trial(library, tmp_path):
+    """Three trials, then two more: the same five trials as five in one go, all different."""
+    config = RunConfig(model="knn", strategy="class_weights", seed=3)
+    sittings = {}
+    for name, counts in (("resumed", (3, 2)), ("again", (3, 2)), ("one go", (5,))):
+        storage = f"sqlite:///{tmp_path / name}.db"
+        for count in counts:
+            sittings[name] = tune(library, config, trials=count, storage=storage, study_name="s", folds=2)
+    resumed = params_of(sittings["resumed"])
+    assert len(resumed) == 5
+    assert len({tuple(sorted(p.items())) for p in resumed}) == 5, "no trial repeats an earlier one"
+    assert resumed == params_of(sittings["again"]), "the same inputs give the same trials"
+    assert resumed == params_of(sittings["one go"])
+    assert [t["number"] for t in sittings["resumed"].trials] == [1, 2, 3, 4, 5], "counted as the progress counts"
+
+
+def test_stop_between_trials_ends_the_study_with_the_finished_ones(library, storage):
+    finished = []
+    result = tune(library, KNN, trials=20, storage=storage, folds=2,
+                  progress=lambda done, total, best: finished.append(done), should_stop=lambda: bool(finished))
+    assert [t["state"] for t in result.trials] == ["COMPLETE"] and result.n_finished == 1
+
+
+def test_stop_during_a_trial_ends_it_before_its_next_fit(library, storage):
+    # Stop is asked before each of a trial's 2 fits and after the trial: the 5th question comes
+    # before the second trial's second fit.
+    asked = []
+    result = tune(library, KNN, trials=20, storage=storage, folds=2,
+                  should_stop=lambda: asked.append(1) or len(asked) >= 5)
+    assert [t["state"] for t in result.trials] == ["COMPLETE", "STOPPED"]
+    assert result.n_finished == 1 and result.trials[1]["value"] is None
+    study = optuna.load_study(study_name=result.study_name, storage=storage)
+    assert len(study.trials[1].intermediate_values) == 1, "it stopped after one fit, not after all"
 
 
 def test_weak_trials_are_pruned_by_the_median_pruner(library, storage):
@@ -131,6 +161,15 @@ def test_nothing_to_tune_and_unknown_objectives_are_config_errors(library, stora
         tune(library, RunConfig(model="dummy"), trials=1, storage=storage)
     with pytest.raises(ConfigError, match="unknown objective 'auc'"):
         tune(library, KNN, trials=1, storage=storage, objective="auc")
+
+
+def test_parameter_importances_wait_for_enough_finished_trials():
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.RandomSampler(seed=0))
+    objective = lambda trial: trial.suggest_float("C", 0.1, 1.0) - trial.suggest_float("power", 0, 1) / 10  # noqa: E731
+    study.optimize(objective, n_trials=IMPORTANCE_MIN_TRIALS - 1)
+    assert summarise(study, "sqlite://", "macro_f1").importances == {}, "too few trials to rank parameters"
+    study.optimize(objective, n_trials=1)
+    assert set(summarise(study, "sqlite://", "macro_f1").importances) == {"C", "power"}
 
 
 def test_a_storage_password_never_appears_in_results_or_errors():

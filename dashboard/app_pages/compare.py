@@ -19,8 +19,9 @@ LEAK_EXPLAINED = (
 selection = current_selection()
 
 st.title("Compare imbalance strategies")
-st.caption(f"{MODEL_LABELS[selection.config.model]} on {selection.library.source} · {selection.folds}-fold cross-validation "
-           "split by track · the model's default parameters in every column, so only the strategy differs")
+st.caption(f"{MODEL_LABELS[selection.config.model]} on {selection.library.source} · {selection.folds}-fold "
+           "cross-validation split by track · the model's default parameters in every column, so only the "
+           "strategy and its own setting differ (each column names what it used)")
 
 left_pick, right_pick, leak_pick = st.columns([2, 2, 3], vertical_alignment="bottom")
 first = left_pick.selectbox("Left", SIDEBAR_STRATEGIES, index=SIDEBAR_STRATEGIES.index("class_weights"),
@@ -84,6 +85,16 @@ st.caption("Bars: each playlist's share of the tracks. Lines: its share of the p
            "bars on the left means the model leans on your biggest playlists.")
 
 
+def parameters_used(config) -> str:
+    """What one column ran with: the strategy's own setting from the sidebar (tuned or not), the
+    model's defaults for everything else."""
+    own = [f"{name}={value:.3g} ({'tuned' if name in selection.tuned else 'set in the sidebar'})"
+           for name, value in config.params]
+    if not own:
+        return "Used: the model's and the strategy's default parameters."
+    return f"Used: {'; '.join(own)}; the model's default parameters otherwise."
+
+
 def draw_column(strategy: str, result) -> None:
     if strategy == "leaky":
         st.markdown(f"#### :red[{labels[strategy]}]")
@@ -93,6 +104,7 @@ def draw_column(strategy: str, result) -> None:
         st.markdown(f"#### {labels[strategy]}")
         st.badge("honest", icon=":material/verified:", color="blue",
                  help="Folds split by track; any resampling happens inside the training fold only.")
+    st.caption(parameters_used(configs[strategy]))
     score_cards(result, st.columns(2), describe_baseline=len(strategies) == 2)
     st.plotly_chart(charts.confusion_figure(result.confusion_labels, result.confusion, "Confusion (row-normalised)"),
                     key=f"confusion_{strategy}")

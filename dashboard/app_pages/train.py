@@ -7,11 +7,19 @@ from dashboard import charts, story, work
 from dashboard.score_cards import baselines, score_cards
 from dashboard.sidebar import current_selection
 from pipeline.config import MODEL_LABELS
-from pipeline.tuning import OBJECTIVES
+from pipeline.tuning import IMPORTANCE_MIN_TRIALS, OBJECTIVES
+
+
+def listing(params: dict, tuned: dict | None = None) -> str:
+    """``k=v`` pairs, each tuned one marked."""
+    tuned = tuned or {}
+    return ", ".join((f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}") + (" (tuned)" if k in tuned else "")
+                     for k, v in sorted(params.items()))
+
 
 selection = current_selection()
 config = selection.config
-params = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in config.params) or "defaults"
+params = listing(config.param_dict, selection.tuned) or "defaults"
 
 st.title("Train & tune")
 st.caption(f"{config.label()} · parameters: {params} · seed {config.seed} · change any of them in the sidebar")
@@ -61,37 +69,43 @@ tuning_key = work.tuning_key(selection, config, objective)
 tuning = work.stored_tuning(selection, config, objective)
 work.show_failures([tuning_key])
 if work.running_jobs([tuning_key]):
-    work.show_progress([tuning_key], stop_label="Stop after this trial")
+    work.show_progress([tuning_key])
 elif start_column.button("Resume the study" if tuning else "Start tuning", type="primary", key="tune_run",
                          icon=":material/tune:"):
     work.start_tuning(selection, config, objective, trials)
     st.rerun()
 st.caption("Each trial cross-validates one parameter set (3 folds; weak trials are pruned after a fold). The "
-           "study is stored: starting again adds trials to it instead of starting over.")
+           "study is stored: starting again adds trials to it instead of starting over. Stop ends the running "
+           "trial before its next fit.")
 
 if tuning is not None and tuning.best_value is not None:
-    best_column, baseline_column, count_column = st.columns(3)
-    best_column.metric(f"Best {charts.SCORE_LABELS[objective]}", f"{tuning.best_value:.1%}", border=True)
+    cards = {f"Best {charts.SCORE_LABELS[objective]}": (f"{tuning.best_value:.1%}", None)}
     if result is not None:
-        baseline = getattr(result.baseline, objective)
-        baseline_column.metric("Baseline", f"{baseline:.1%}", border=True,
-                               help="Always answering with the largest playlist.")
-    count_column.metric("Trials", f"{tuning.n_trials:,}", border=True)
+        cards["Baseline"] = (f"{getattr(result.baseline, objective):.1%}",
+                             "Always answering with the largest playlist.")
+    cards["Trials"] = (f"{tuning.n_finished:,}", "Finished or pruned; a stopped trial does not count.")
+    for column, (label, (value, help_text)) in zip(st.columns(len(cards)), cards.items()):
+        column.metric(label, value, border=True, help=help_text)
     trials_frame = tuning.trials_frame()
     history_column, importance_column = st.columns([3, 2])
     history_column.plotly_chart(charts.trial_history_figure(trials_frame, objective), key="tune_history")
     if tuning.importances:
         importance_column.plotly_chart(charts.importances_figure(tuning.importances), key="tune_importances")
+    elif (finished := int((trials_frame["state"] == "COMPLETE").sum())) < IMPORTANCE_MIN_TRIALS:
+        importance_column.info(f"Parameter importances appear after {IMPORTANCE_MIN_TRIALS} finished trials "
+                               f"({finished} so far): with fewer, which parameter matters is mostly noise.",
+                               icon=":material/hourglass_top:")
     else:
-        importance_column.info("Parameter importances appear after a few finished trials.")
+        importance_column.info("Parameter importances could not be estimated from these trials.",
+                               icon=":material/info:")
     st.dataframe(trials_frame, hide_index=True, key="tune_trials_table",
                  column_config={"number": "Trial", "state": "State",
                                 "value": st.column_config.NumberColumn(charts.SCORE_LABELS[objective], format="%.3f"),
                                 "seconds": st.column_config.NumberColumn("Seconds", format="%.1f")})
-    best = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in tuning.best_params.items())
-    st.markdown(f"**Best parameters:** `{best}`")
-    if dict(config.params) == tuning.best_params:
+    st.markdown(f"**Best parameters:** `{listing(tuning.best_params)}`")
+    if config.param_dict == tuning.best_params:
         st.success("The sidebar configuration already uses these parameters.", icon=":material/check_circle:")
-    elif st.button("Use these parameters", key="tune_adopt", icon=":material/done:"):
-        work.adopt_params(selection, config, tuning.best_params)
-        st.rerun()
+    else:
+        st.button("Use these parameters", key="tune_adopt", icon=":material/done:", on_click=work.adopt_params,
+                  args=(selection, config, tuning.best_params),
+                  help="Puts them in the sidebar, where you can still change each one.")
