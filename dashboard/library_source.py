@@ -43,7 +43,7 @@ def library_from_upload(files: Sequence[tuple[str, bytes]]) -> Library:
         try:
             library = read_source(target)
         except UserError as error:
-            raise UserError(_without_folder(str(error), root)) from None
+            raise UserError(_naming_the_files(_without_folder(str(error), root), names)) from None
     label = names[0] if len(names) == 1 else f"{len(names)} CSV files"
     return replace(library, source=f"upload: {label}")
 
@@ -66,3 +66,11 @@ def _safe_name(name: str) -> str:
 
 def _without_folder(message: str, folder: Path) -> str:
     return message.replace(f"{folder}/", "").replace(str(folder), "upload")
+
+
+def _naming_the_files(message: str, names: Sequence[str]) -> str:
+    """``message`` led by the uploaded files' names when it names none of them itself."""
+    if any(name in message for name in names):
+        return message
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return f"{shown}: {message}"

@@ -280,9 +280,9 @@ def _normalise_memberships(memberships: pd.DataFrame, found: list[Warning_]) -> 
     memberships["added_at"] = _timestamps(memberships["added_at"])
     duplicated = memberships.duplicated(["playlist_id", "track_id"], keep="first")
     if duplicated.any():
-        found.append(Warning_("duplicate_rows",
-                              f"{int(duplicated.sum())} duplicate playlist rows (same track twice in one "
-                              f"playlist) were counted once", int(duplicated.sum())))
+        count = int(duplicated.sum())
+        found.append(Warning_("duplicate_rows", f"{count} duplicate playlist {'row' if count == 1 else 'rows'} "
+                              "(same track twice in one playlist) counted once", count))
     return memberships[~duplicated].reset_index(drop=True)
 
 
@@ -292,8 +292,9 @@ def _normalise_liked(liked: pd.DataFrame, found: list[Warning_]) -> pd.DataFrame
     liked["added_at"] = _timestamps(liked["added_at"])
     duplicated = liked.duplicated("track_id", keep="first")
     if duplicated.any():
-        found.append(Warning_("duplicate_liked", f"{int(duplicated.sum())} duplicate liked songs were "
-                              "counted once", int(duplicated.sum())))
+        count = int(duplicated.sum())
+        found.append(Warning_("duplicate_liked", f"{count} duplicate liked {'song' if count == 1 else 'songs'} "
+                              "counted once", count))
     return liked[~duplicated].reset_index(drop=True)
 
 

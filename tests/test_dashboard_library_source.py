@@ -81,3 +81,12 @@ def test_a_path_on_the_server_reads_the_export_there(shared_data):
     library = library_from_path(f'  "{shared_data(EXPORT)}"  ')
     assert len(library.playlists()) == 12
     assert Path(library.source.split(": ", 1)[-1]).name == EXPORT
+
+
+def test_an_upload_refused_as_a_whole_names_the_files_that_were_refused():
+    header_only = b"Track URI,Track Name\n"
+    with pytest.raises(UserError, match=r"^road_trip\.csv, focus\.csv: .*no playlists and no liked songs"):
+        library_from_upload([("road_trip.csv", header_only), ("focus.csv", header_only)])
+    many = [(f"p{number}.csv", header_only) for number in range(5)]
+    with pytest.raises(UserError, match=r"^p0\.csv, p1\.csv, p2\.csv and 2 more: "):
+        library_from_upload(many)

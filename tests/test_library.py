@@ -73,7 +73,10 @@ def test_the_same_track_twice_in_one_playlist_counts_once(toy):
     assert len(library.memberships) == len(toy.memberships)
     assert library.playlists()["size"].tolist() == [6, 6]
     warning, = [w for w in library.warnings if w.code == "duplicate_rows"]
-    assert warning.count == 3
+    assert warning.count == 3 and warning.message.startswith("3 duplicate playlist rows ")
+    once = build_library(toy.tracks.reset_index(), pd.concat([toy.memberships, toy.memberships.head(1)]),
+                         toy.liked, source="test export")
+    assert [w.message for w in once.warnings if w.code == "duplicate_rows"][0].startswith("1 duplicate playlist row ")
 
 
 def test_impossible_numbers_from_any_reader_count_as_unknown():
