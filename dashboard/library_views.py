@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-import re
 from typing import Iterable, Sequence
 
 import pandas as pd
 
+from pipeline.baseline import LibraryBaseline, track_shares
 from pipeline.library import AUDIO_FEATURES, Library
+from pipeline.recommended import CATCH_ALL_NAMES, CatchAll
 
 PROFILE_FEATURES: tuple[str, ...] = tuple(f for f in AUDIO_FEATURES if f not in ("key", "mode"))
 """Features that read as "more or less" (key and mode are categories, not amounts)."""
 
-CATCH_ALL_PATTERN = re.compile(
-    r"liked|starred|your[ _]?top[ _]?songs|sort[ _]?needed|to[ _]?sort|unsorted|shazam|downloads?",
-    re.IGNORECASE,
-)
-"""Names that usually mean "everything goes here": suggested for leaving out, never forced."""
 
 
 def likely_catch_alls(names: Iterable[str]) -> list[str]:
-    """Playlist names that look like catch-alls (liked, starred, top songs, shazam, downloads ...)."""
-    return [name for name in names if CATCH_ALL_PATTERN.search(name)]
+    """Playlist names that look like catch-alls (liked, starred, top songs, shazam, downloads ...).
+
+    By name only: what the sidebar pre-selects until it asks `pipeline.recommended.catch_alls`,
+    which also finds catch-alls by size, in any language.
+    """
+    return [name for name in names if CATCH_ALL_NAMES.search(name)]
 
 
 def playlist_order(library: Library) -> list[str]:
@@ -79,7 +79,28 @@ def scatter_points(library: Library, playlists: Sequence[str], features: Sequenc
 
 
 def playlist_table(library: Library) -> pd.DataFrame:
-    """Playlists largest first with their share of all playlist rows (the imbalance, as a table)."""
+    """Playlists largest first with the share of all playlist tracks each holds (the imbalance, as a
+    table; shared tracks count in every playlist that holds them, so shares can add up past 1)."""
     table = library.playlists()
-    table["share"] = table["size"] / max(int(table["size"].sum()), 1)
+    table["share"] = track_shares(library)
     return table
+
+
+def baseline_sentence(baseline: LibraryBaseline) -> str:
+    """The Library page's words for the baseline: the numbers Train and Compare score it at."""
+    return (f"Always answering with your largest playlist, {_code(baseline.largest)}, is right for "
+            f"{baseline.accuracy:.0%} of your tracks, and the largest three hold {baseline.top3:.0%} of them: "
+            "accuracy alone flatters any model that leans towards them. That is the baseline beside every score "
+            "on the Train & tune and Compare pages.")
+
+
+def catch_all_text(found: Sequence[CatchAll]) -> str:
+    """Why each of ``found`` is suggested for leaving out, as a short Markdown list."""
+    lines = "\n".join(f"- {_code(c.playlist_name)} {c.reason}" for c in found)
+    return ("**Suggested for leaving out.** A playlist that everything goes into teaches the model little about "
+            "where a song belongs, and a big one sets the baseline out of reach:\n\n" + lines)
+
+
+def _code(name: str) -> str:
+    """A playlist name as inline code, so Markdown in it is shown, not rendered."""
+    return "`" + name.replace("`", "'") + "`"

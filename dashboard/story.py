@@ -15,6 +15,7 @@ import pandas as pd
 from pipeline.config import RunConfig
 from pipeline.imbalance import PARAMS_OF_STRATEGY
 from pipeline.metrics import calibration_noise_floor
+from pipeline.recommended import CATCH_ALL_SHARE
 
 HEADLINE_SCORES: tuple[str, ...] = ("accuracy", "top3", "macro_f1", "macro_ap")
 SCORE_WORDS = {"accuracy": "accuracy", "top3": "top-3", "macro_f1": "macro-F1", "macro_ap": "macro-AP",
@@ -63,6 +64,25 @@ def headline_values(result) -> dict[str, float]:
     if result.backtest.n and result.backtest.accuracy is not None:
         values["backtest"] = float(result.backtest.accuracy)
     return values
+
+
+def baseline_value(result, score: str) -> float:
+    """The baseline's value of a `headline_values` score (`pipeline.baseline`)."""
+    if score == "backtest":
+        return float(result.baseline_backtest.accuracy or 0.0)
+    return float(getattr(result.baseline, score))
+
+
+def below_baseline_sentence(result) -> str:
+    """What a red delta means, naming the playlist to leave out when one holds most of the tracks."""
+    text = ("Red: below the baseline. There the model does worse than always answering with your largest "
+            "playlists, ")
+    if result.baseline.accuracy > CATCH_ALL_SHARE and result.confusion_labels:
+        largest = result.confusion_labels[0].replace("`", "'")
+        return text + (f"because `{largest}` holds {result.baseline.accuracy:.0%} of the tracks: a catch-all "
+                       "playlist like that sets the bar out of reach. Leave it out in the sidebar and train again.")
+    return text + ("usually because a catch-all playlist (one that everything goes into) holds most of the "
+                   "tracks: leave it out in the sidebar and train again.")
 
 
 def compare(first, second) -> list[Verdict]:
@@ -117,7 +137,8 @@ def cost_sentence(first_label: str, first, second_label: str, second) -> str:
 
 @dataclass(frozen=True)
 class Spread:
-    """How the predictions spread over playlists."""
+    """How the predictions spread over playlists. ``largest_three_true`` is the share of the tracks
+    the three largest playlists hold: the baseline's top-3, as the Library page shows it."""
 
     largest_three_true: float
     largest_three_predicted: float
@@ -127,7 +148,7 @@ class Spread:
 
 def spread(result) -> Spread:
     by_size = sorted(result.per_playlist, key=lambda p: -p.size)
-    return Spread(largest_three_true=sum(p.true_share for p in by_size[:3]),
+    return Spread(largest_three_true=float(result.baseline.top3),
                   largest_three_predicted=sum(p.predicted_share for p in by_size[:3]),
                   playlists_predicted=sum(p.predicted_share > 0 for p in by_size), playlists=len(by_size))
 

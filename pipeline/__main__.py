@@ -111,6 +111,7 @@ def add_evaluate_command(subparsers) -> None:
 
 
 def run_evaluate(args: argparse.Namespace) -> int:
+    from pipeline.baseline import DEFINITION
     from pipeline.evaluation import evaluate
     config, library = config_from(args), load_library_from(args)  # bad flags fail before a slow load
     result = evaluate(library, config, folds=args.folds, progress=_stderr_progress if not args.json else None,
@@ -122,6 +123,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     print(f"  {'metric':<18}{'model':>8}{'baseline':>10}")
     for name, value in vars(result.metrics).items():
         print(f"  {name:<18}{value:>8.3f}{getattr(result.baseline, name):>10.3f}")
+    print(f"  {DEFINITION}")
     if result.chosen_params:
         chosen = sorted({settings_text(params) for params in result.chosen_params})
         print(f"  chosen per fold on inner folds: {' / '.join(chosen)}")

@@ -2,7 +2,8 @@
 
 * Out-of-fold scores come from `pipeline.out_of_fold`: folds split by track,
   resampling inside training folds only, each fold's calibration fitted on inner
-  folds of its own training rows. A prior-only baseline is scored beside them.
+  folds of its own training rows. The baseline (`pipeline.baseline`: always the
+  largest playlists) is scored beside them, on the same songs.
 * Scores are reported for the model's own probabilities and after calibration;
   calibration never reorders playlists, so only the Brier score and the expected
   calibration error (ECE) move.
@@ -22,10 +23,11 @@ import numpy as np
 
 from pipeline import metrics
 from pipeline.abstention import precision_coverage, threshold_for_precision
+from pipeline.baseline import scores as baseline_scores
 from pipeline.config import RunConfig
 from pipeline.features import track_frame
 from pipeline.fitting import (TrainingRows, chosen_settings, fit_rows, predict_raw_and_calibrated, predict_scores,
-                              prior_scores, training_history, training_rows_for)
+                              training_history, training_rows_for)
 from pipeline.library import Library
 from pipeline.out_of_fold import FoldResult, OutOfFold, Progress, fold_tasks, run_all, threads_for
 
@@ -111,10 +113,11 @@ def evaluate(library: Library, config: RunConfig, folds: int = 5, progress: Prog
     oof = OutOfFold.from_folds(rows, fold_results)
     report(1.0, "done")
     largest = rows.largest_three
+    baseline = baseline_scores(rows.labels, len(rows.playlist_ids), len(oof.items))
     return EvaluationResult(
         config=config, leaky=config.leaky, folds=folds, n_items=len(oof.items),
         metrics=metrics.score(oof.proba, oof.truth, largest),
-        baseline=metrics.score(oof.baseline, oof.truth, largest),
+        baseline=metrics.score(baseline, oof.truth, largest),
         per_playlist=metrics.per_playlist(oof.proba, oof.truth, rows.playlist_ids, rows.playlist_names, rows.sizes),
         confusion_labels=rows.playlist_names,
         confusion=metrics.normalised_confusion(oof.proba, oof.truth).round(4).tolist(),
@@ -162,7 +165,7 @@ def run_backtest(library: Library, config: RunConfig, rows: TrainingRows, calibr
         raw, calibrated = predict_raw_and_calibrated(model, frame, len(rows.playlist_ids))
     else:
         raw = calibrated = predict_scores(model, frame, len(rows.playlist_ids))
-    baseline = prior_scores(rows, train, len(frame))
+    baseline = baseline_scores(rows.labels[~is_hidden], len(rows.playlist_ids), len(frame))
     confidence, correct = metrics.top_choice(calibrated, truth)
     return BacktestRun(_backtest(raw, truth), _backtest(calibrated, truth) if calibrate else None,
                        _backtest(baseline, truth), confidence, correct, training_history(model),

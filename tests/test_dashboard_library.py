@@ -5,8 +5,9 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard import charts
 from dashboard.library_views import playlist_order
+from pipeline.baseline import DEFINITION, library_baseline
 from pipeline.sources.demo import demo_library
-from tests.test_dashboard_apptest import APP, chart, fresh_server  # noqa: F401
+from tests.test_dashboard_apptest import APP, chart, fresh_server, metric, wait_until  # noqa: F401
 
 
 @pytest.fixture
@@ -16,6 +17,11 @@ def app() -> AppTest:
 
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
+
+
+def bar_names(trace: dict) -> list[str]:
+    """The playlist names along a bar chart's category axis, whichever way the bars lie."""
+    return trace["y"] if trace.get("orientation") == "h" else trace["x"]
 
 
 def use_path(at: AppTest, path) -> AppTest:
@@ -32,7 +38,7 @@ def test_the_demo_library_opens_with_its_counts_and_the_imbalance(app):
     assert shown["Unsorted liked songs"] == f"{len(demo.liked) - len(demo.liked_in_playlists()):,}"
     sizes = chart(app, "sizes_chart")["data"][0]
     largest = playlist_order(demo)[:3]
-    assert sizes["x"][:3] == largest
+    assert bar_names(sizes)[:3] == largest
     assert sizes["marker"]["color"][:3] == list(charts.PALETTE[:3])
     assert set(sizes["marker"]["color"][3:]) == {charts.MUTED}
     share = demo.summary()["largest_three_share"]
@@ -58,7 +64,7 @@ def test_leaving_out_a_playlist_removes_it_everywhere_but_keeps_colours(app):
     app.sidebar.multiselect(key="exclude").set_value([names[0]]).run()
     assert metrics(app)["Playlists"] == str(len(names) - 1)
     sizes = chart(app, "sizes_chart")["data"][0]
-    assert names[0] not in sizes["x"]
+    assert names[0] not in bar_names(sizes)
     assert sizes["marker"]["color"][0] == charts.PALETTE[1], "the second playlist keeps its colour"
 
 
@@ -72,11 +78,48 @@ def test_catch_all_playlists_are_suggested_for_leaving_out_and_the_user_decides(
     assert int(metrics(app)["Playlists"]) == kept + len(suggested)
 
 
+def test_the_baseline_reads_the_same_here_as_on_train_and_says_what_it_is(app, shared_data):
+    at = use_path(app, shared_data("exportify-deadda7a-2021"))
+    baseline = next(c for c in at.caption if c.value.startswith("Always answering with your largest playlist"))
+    assert "`gemischte_playlist`, is right for 98% of your tracks, and the largest three hold 98%" in baseline.value
+    assert baseline.proto.help == DEFINITION
+    liked = next(c.value for c in at.caption if "liked songs already sit in a playlist" in c.value)
+    assert "always answering with the largest playlist gets 100% of them" in liked
+
+    at.sidebar.selectbox(key="model").set_value("dummy")
+    at.sidebar.number_input(key="folds").set_value(3)
+    at.switch_page("app_pages/train.py").run()
+    at.button(key="train_run").click().run()
+    wait_until(at, lambda at: at.metric)
+    assert "Baseline (always the largest playlist): 97.7%" in metric(at, "Accuracy").help
+    assert DEFINITION in metric(at, "Accuracy").help
+    train = next(c.value for c in at.caption if "points above the baseline" in c.value)
+    assert "Accuracy 98%, Top-3 98%" in train and "backtest 100%" in train
+
+
+def test_a_playlist_holding_nearly_every_track_is_suggested_for_leaving_out_with_its_share(app, shared_data):
+    at = use_path(app, shared_data("exportify-deadda7a-2021"))
+    suggestion = next(m.value for m in at.markdown if "Suggested for leaving out" in m.value)
+    assert "`gemischte_playlist` holds 98% of your tracks" in suggestion
+    at.button(key="library_leave_out").click().run()
+    assert at.sidebar.multiselect(key="exclude").value == ["gemischte_playlist"]
+    assert metrics(at)["Playlists"] == "11"
+    assert not [m for m in at.markdown if "Suggested for leaving out" in m.value]
+    assert "`regentage`, is right for 16% of your tracks" in " ".join(c.value for c in at.caption)
+
+
+@pytest.mark.xfail(strict=True, reason="the sidebar pre-selects by name only until dashboard/sidebar.py calls "
+                                       "pipeline.recommended.catch_alls(full) instead of likely_catch_alls(names)")
+def test_a_catch_all_found_by_size_is_left_out_from_the_start(app, shared_data):
+    at = use_path(app, shared_data("exportify-deadda7a-2021"))
+    assert at.sidebar.multiselect(key="exclude").value == ["gemischte_playlist"]
+
+
 def test_a_real_export_on_the_server_shows_its_own_numbers(app, shared_data):
     use_path(app, shared_data("exportify-deadda7a-2021"))
     assert metrics(app)["Playlists"] == "12"
     assert metrics(app)["Liked songs"] == "420"
-    assert chart(app, "sizes_chart")["data"][0]["x"][0] == "gemischte_playlist"
+    assert bar_names(chart(app, "sizes_chart")["data"][0])[0] == "gemischte_playlist"
     assert any("local files" in w.value for w in app.warning)
 
 
@@ -111,7 +154,7 @@ def test_the_playlist_table_appears_only_once_opened(app):
     table = app.dataframe[0].value
     demo = demo_library()
     assert list(table["playlist_name"]) == playlist_order(demo)
-    assert abs(table["share"].sum() - 1) < 1e-9
+    assert table["share"].iloc[0] == pytest.approx(library_baseline(demo).accuracy), "a share of tracks, not rows"
 
 
 def test_an_export_without_a_loudness_column_says_what_is_absent_and_how_to_get_it(app, tmp_path):

@@ -5,6 +5,7 @@ from dataclasses import replace
 import pytest
 
 from dashboard import story
+from pipeline.baseline import DEFINITION
 from pipeline.config import Encoding, RunConfig
 from pipeline.evaluation import Backtest, EvaluationResult
 from pipeline.metrics import PlaylistScore, Scores
@@ -144,3 +145,47 @@ def test_a_result_stored_before_confidence_was_checked_gets_no_check_and_no_sent
     old = result("class_weights", 0.7)
     assert story.confidence_check(old) is None
     assert story.calibration_sentence([("Class weights", old), ("Random oversampling", old)]) == ""
+
+
+def test_the_three_largest_hold_the_share_of_tracks_the_baseline_s_top3_is_right_on():
+    # a shared track counts in each playlist holding it: 44% of the tracks, though 39% of the rows
+    shared = replace(result("none", 0.7), baseline=Scores(0.16, 0.44, 0.01, 0.03, 0.05, 0.0))
+    assert story.spread(shared).largest_three_true == pytest.approx(0.44)
+    assert "(they hold 44% of the tracks)" in story.spread_sentence("None", shared)
+
+
+def cards_page(result_data: dict) -> None:
+    import streamlit as st
+
+    from dashboard.score_cards import score_cards
+    from pipeline.evaluation import EvaluationResult
+
+    result = EvaluationResult.from_dict(result_data)
+    score_cards(result, st.columns(5), border=True, describe_baseline=False)
+
+
+def cards_for(evaluation: EvaluationResult):
+    from streamlit.testing.v1 import AppTest
+    return AppTest.from_function(cards_page, kwargs={"result_data": evaluation.to_dict()}).run()
+
+
+def test_a_red_delta_is_explained_under_the_cards_naming_the_catch_all_to_leave_out():
+    catch_all = replace(result("class_weights", 0.86), baseline=Scores(0.977, 0.981, 0.2, 0.2, 0.15, 0.0),
+                        confusion_labels=["gemischte_playlist", "P1", "P2", "P3", "P4"])
+    at = cards_for(catch_all)
+    accuracy = next(m for m in at.metric if m.label == "Accuracy")
+    assert accuracy.delta == "-11.7 pts"
+    assert DEFINITION in accuracy.help
+    [caption] = [c.value for c in at.caption]
+    assert caption.startswith("Red: below the baseline. There the model does worse than always answering with your "
+                              "largest playlists, because `gemischte_playlist` holds 98% of the tracks")
+    assert "Leave it out in the sidebar" in caption
+
+
+def test_a_gain_that_rounds_to_nothing_is_not_red_and_gets_no_note():
+    tied = replace(result("class_weights", 0.7), baseline=Scores(0.7 + 1e-12, 0.5, 0.1, 0.2, 0.2, 0.0))
+    at = cards_for(tied)
+    assert next(m for m in at.metric if m.label == "Accuracy").delta == "+0.0 pts"
+    assert not at.caption
+    below = cards_for(replace(result("class_weights", 0.3), baseline=Scores(0.4, 0.5, 0.1, 0.2, 0.2, 0.0)))
+    assert "usually because a catch-all playlist" in below.caption[0].value

@@ -166,6 +166,17 @@ def test_the_baseline_is_the_same_unweighted_prior_whatever_the_strategy(library
     assert weighted.baseline.accuracy == pytest.approx(len(big) / weighted.n_items)
 
 
+def test_the_baseline_ranks_every_held_out_track_alike_so_its_average_precision_is_each_playlists_share():
+    # 31, 13, 7 and 4 tracks do not split evenly into 3 folds: a prior per training fold would
+    # rank the pooled held-out tracks by their fold, an artefact the baseline must not have
+    ids = [track_id(n) for n in range(55)]
+    library = library_of({"Big": ids[:31], "Mid": ids[31:44], "Small": ids[44:51], "Tiny": ids[51:55]})
+    result = evaluate(library, RunConfig(model="logreg", strategy="none"), folds=3, calibrate=False)
+    shares = [31 / 55, 13 / 55, 7 / 55, 4 / 55]
+    assert result.baseline.macro_ap == pytest.approx(sum(shares) / 4)
+    assert result.baseline.accuracy == pytest.approx(31 / 55)
+
+
 def test_a_result_reports_progress_and_survives_strict_json(library):
     reports = []
     result = evaluate(library, RunConfig(model="knn", strategy="oversample"), folds=2,
@@ -210,6 +221,7 @@ def test_on_the_demo_the_honest_model_beats_its_baseline(demo_results):
 
 
 def test_evaluating_the_dummy_itself_reproduces_the_baseline(library):
+    # 30, 12, 6 and 3 tracks split evenly into 3 folds: every training fold's prior is the library's
     result = evaluate(library, RunConfig(model="dummy", strategy="none"), folds=3)
     assert result.metrics == result.baseline and result.backtest == result.baseline_backtest
 

@@ -3,9 +3,25 @@
 import streamlit as st
 
 from dashboard import charts
-from dashboard.library_views import (PROFILE_FEATURES, feature_profile, library_counts, playlist_order,
-                                     playlist_table, scatter_points)
+from dashboard.library_views import (PROFILE_FEATURES, baseline_sentence, catch_all_text, feature_profile,
+                                     library_counts, playlist_order, playlist_table, scatter_points)
 from dashboard.sidebar import current_selection
+from pipeline.baseline import DEFINITION, LibraryBaseline, library_baseline
+from pipeline.recommended import CatchAll, catch_alls
+
+
+@st.cache_data(max_entries=8)
+def baseline_and_catch_alls(_library, fingerprint: str, names: tuple[str, ...]) -> tuple[LibraryBaseline | None,
+                                                                                       list[CatchAll]]:
+    """The library's baseline and the playlists suggested for leaving out (``fingerprint`` and the
+    playlist ``names`` key the cache: the fingerprint does not cover names)."""
+    return (library_baseline(_library) if len(_library.memberships) else None), catch_alls(_library)
+
+
+def leave_out(names: list[str]) -> None:
+    """Add ``names`` to the sidebar's "Playlists to leave out" (runs before the page redraws)."""
+    st.session_state["exclude"] = [*st.session_state.get("exclude", []), *names]
+
 
 selection = current_selection()
 library = selection.library
@@ -32,10 +48,16 @@ for warning in library.warnings:
 names = playlist_order(library)
 sizes = playlist_table(library)
 st.plotly_chart(charts.playlist_sizes_figure(sizes, selection.colors), key="sizes_chart")
-top_share = sizes["share"].head(3).sum()
-st.caption(f"A model that always answers with the largest playlist is right {sizes['share'].iloc[0]:.0%} of "
-           f"the time, and the largest three hold {top_share:.0%} of the rows: accuracy alone flatters any "
-           "model that leans towards them. That is why every score here has a baseline beside it.")
+baseline, found = baseline_and_catch_alls(library, selection.fingerprint, tuple(names))
+if baseline is not None:
+    st.caption(baseline_sentence(baseline), help=DEFINITION)
+if found:
+    with st.container(border=True, key="catch_alls"):
+        st.markdown(catch_all_text(found))
+        leaving = [c.playlist_name for c in found]
+        st.button("Leave it out" if len(found) == 1 else f"Leave these {len(found)} out", key="library_leave_out",
+                  icon=":material/playlist_remove:", on_click=leave_out, args=(leaving,),
+                  help="Adds them to 'Playlists to leave out' in the sidebar; remove them there to bring them back.")
 
 st.subheader("What your playlists sound like")
 picked = [name for name in st.session_state.get("library_playlists", names[:5]) if name in names]
@@ -51,7 +73,9 @@ elif library.has_features():
 liked_column.plotly_chart(charts.liked_status_figure(counts["liked_filed"], counts["liked_unsorted"]),
                           key="liked_chart")
 liked_column.caption(f"{counts['liked_filed']:,} liked songs already sit in a playlist: the backtest hides them "
-                     "and checks whether the model would have put them there.")
+                     "and checks whether the model would have put them there"
+                     + (f"; always answering with the largest playlist gets {baseline.backtest_accuracy:.0%} of them."
+                        if baseline is not None and baseline.backtest_n else "."), help=DEFINITION)
 
 if shown and library.has_features():
     features = [f for f in PROFILE_FEATURES]
@@ -66,5 +90,5 @@ table = st.expander("All playlists as a table", key="library_table", on_change="
 if table.open:
     table.dataframe(sizes[["playlist_name", "size", "share"]], hide_index=True, key="playlist_table",
                     column_config={"playlist_name": "Playlist", "size": "Tracks",
-                                   "share": st.column_config.ProgressColumn("Share of rows", format="percent",
+                                   "share": st.column_config.ProgressColumn("Share of tracks", format="percent",
                                                                             min_value=0.0, max_value=1.0)})
