@@ -38,6 +38,11 @@ def suggestions_path(fingerprint: str, config: RunConfig) -> Path:
     return data_dir() / "suggestions" / fingerprint / f"{config.key()}.json"
 
 
+def jobs_folder() -> Path:
+    """Where running jobs keep their records (`dashboard.jobs`), so the next server finds the interrupted ones."""
+    return data_dir() / "jobs"
+
+
 def read_json(path: Path) -> Any | None:
     """The stored document, or None when absent or unreadable (then it is simply recomputed)."""
     try:

@@ -128,14 +128,18 @@ def _exclude(_library: Library, source_key: str, names: tuple[str, ...]) -> tupl
 
 def _exclusion_widget(full: Library, source_key: str) -> list[str]:
     names = playlist_order(full)
-    if st.session_state.get("_exclude_for") != source_key:
-        # A new library: suggest leaving out its catch-alls, unless the URL already says what to leave out.
-        arrived_with_url = "_exclude_for" not in st.session_state and "exclude" in st.query_params
-        st.session_state["_exclude_for"] = source_key
-        if not arrived_with_url:
-            suggested = likely_catch_alls(names)
-            st.session_state["exclude"] = suggested if len(names) - len(suggested) >= 2 else []
-    st.session_state["exclude"] = [n for n in st.session_state.get("exclude", []) if n in names]
+    if "_exclude_for" not in st.session_state and "exclude" in st.query_params:
+        # A new session with a URL (a reload, a shared link, a tab reconnecting after a server restart):
+        # the URL says what is left out. A reconnecting tab also sends its widgets' old values, which win
+        # over the URL and which a new session cannot read before the widget is drawn: so set it here.
+        st.session_state["exclude"] = [n for n in st.query_params.get_all("exclude") if n in names]
+    elif st.session_state.get("_exclude_for") != source_key:
+        # A new library: suggest leaving out its catch-alls.
+        suggested = likely_catch_alls(names)
+        st.session_state["exclude"] = suggested if len(names) - len(suggested) >= 2 else []
+    else:
+        st.session_state["exclude"] = [n for n in st.session_state.get("exclude", []) if n in names]
+    st.session_state["_exclude_for"] = source_key
     return st.multiselect("Playlists to leave out", names, key="exclude", bind=BOUND,
                           placeholder="none left out",
                           help="Catch-all playlists (liked, starred, top songs, Shazam ...) teach the model "

@@ -15,7 +15,7 @@ from typing import Sequence
 import streamlit as st
 
 from dashboard import results_store
-from dashboard.jobs import Job, JobBoard
+from dashboard.jobs import Job, JobBoard, remove_leftover_temp_folders
 from dashboard.sidebar import Selection, show_tuned_params
 from pipeline.config import RunConfig
 from pipeline.errors import UserError
@@ -25,8 +25,10 @@ LOG = logging.getLogger(__name__)
 
 @st.cache_resource
 def job_board() -> JobBoard:
-    """One board per server: a reloaded page finds the job it started still running."""
-    return JobBoard()
+    """One board per server: a reloaded page finds the job it started still running, and a restarted
+    server reports the jobs its predecessor left running."""
+    remove_leftover_temp_folders()
+    return JobBoard(results_store.jobs_folder())
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -125,9 +127,11 @@ def failed_jobs(keys: Sequence[str]) -> list[Job]:
 
 
 def show_failures(keys: Sequence[str]) -> None:
-    """A readable message per failed job (a stop is news, not an error), then forget them."""
+    """A readable message per failed job (a stop or a server restart is news, not an error), then forget them."""
     for job in failed_jobs(keys):
-        if job.stopped:
+        if job.interrupted:
+            st.warning(f"{job.title}: {job.error}.", icon=":material/restart_alt:")
+        elif job.stopped:
             st.info(f"{job.title}: {job.error}" if str(job.error) else f"Stopped: {job.title}.",
                     icon=":material/stop_circle:")
         elif isinstance(job.error, UserError):

@@ -4,15 +4,22 @@ Reads a pickled request on stdin (``task`` as "module:function", its ``arguments
 ``stop_file`` whose appearance means Stop), calls the task with a ``progress`` reporter, and
 writes JSON lines to stdout: ``{"progress", "message"}`` while it runs, then exactly one of
 ``{"done"}``, ``{"stopped", "message"}``, ``{"user_error"}`` or ``{"error", "traceback"}``.
-Nothing here imports Streamlit.
+The worker ends when the server (the request's ``parent``) does, so no work goes on unwatched after
+a restart. Nothing here imports Streamlit.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import importlib
 import json
+import os
 import pickle
+import signal
 import sys
+import threading
+import time
 import traceback
 from pathlib import Path
 
@@ -54,8 +61,32 @@ def run(request: dict, progress: Progress) -> None:
         progress.send(error=f"{type(error).__name__}: {error}", traceback=traceback.format_exc())
 
 
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def die_with(parent: int, poll_seconds: float = 1.0) -> None:
+    """End this process when ``parent`` ends: at once on Linux (the kernel sends SIGKILL when the
+    server dies), and on any system within ``poll_seconds`` (it is no longer our parent then)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # the poll below still ends it
+    if os.getppid() != parent:  # it ended before we asked
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_seconds)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="watch the server", daemon=True).start()
+
+
 def main() -> None:
     request = pickle.loads(sys.stdin.buffer.read())
+    die_with(request["parent"])
     # Libraries that print (Keras progress bars, Optuna) must not corrupt the JSON lines.
     events, sys.stdout = sys.stdout, sys.stderr
     run(request, Progress(request["stop_file"], events))

@@ -1,7 +1,12 @@
 """The shared sidebar (Streamlit AppTest): it starts where the CLI's recommended default is, and its
 widgets become the `RunConfig` every page uses."""
 
-from dashboard import results_store
+import streamlit as st
+from streamlit.runtime.state.common import TESTING_KEY
+from streamlit.runtime.state.safe_session_state import SafeSessionState
+from streamlit.runtime.state.session_state import SessionState
+
+from dashboard import results_store, work
 from pipeline.config import Encoding
 from pipeline.recommended import recommended_config
 from tests.test_dashboard_apptest import fresh_server, open_app  # noqa: F401
@@ -76,3 +81,31 @@ def test_turning_tuned_parameters_off_puts_the_defaults_back_on_the_widgets():
     at.sidebar.toggle(key="use_tuned").set_value(True).run()
     assert at.sidebar.slider(key="class_weight_power").value == 0.55
     assert selected_config(at).param_dict == TUNED
+
+
+def reconnect_after_a_restart(at):
+    """What a tab does when the server restarts: it sends the same URL and the values its widgets show
+    to a new server, in a new, empty session. (AppTest keeps one session; it is swapped for a new one,
+    made as ``AppTest.__init__`` makes it.)"""
+    browser_values = at._tree.get_widget_states()
+    work.job_board.clear()
+    st.cache_data.clear()
+    session = SessionState()
+    session[TESTING_KEY] = {}
+    at._session_state = SafeSessionState(session, lambda: None)
+    at.session_state = type(at.session_state)(at._session_state)
+    return at._run(browser_values)
+
+
+def test_a_tab_that_reconnects_after_a_restart_keeps_the_playlists_left_out():
+    at = open_app()
+    at.sidebar.multiselect(key="exclude").set_value(["Gym", "Road Trip"])
+    at.sidebar.selectbox(key="artist").set_value("hashing").run()
+    before = at.session_state["_selection"]
+    assert at.query_params["exclude"] == ["Gym", "Road Trip"]
+    reconnect_after_a_restart(at)
+    assert not at.exception
+    assert at.sidebar.multiselect(key="exclude").value == ["Gym", "Road Trip"]
+    after = at.session_state["_selection"]
+    assert (after.fingerprint, after.config, after.folds) == (before.fingerprint, before.config, before.folds)
+    assert at.query_params["exclude"] == ["Gym", "Road Trip"]

@@ -1,14 +1,16 @@
 """The dashboard in a real browser: `streamlit run`, Debian's chromium, one user's whole visit.
 
 Load the demo, train logistic regression, compare class weights with oversampling, pick two
-suggestions and download them; reload the browser and find everything still there. Screenshots
-of every page go to ``test-artifacts/`` (git-ignored) for a person to look at.
+suggestions and download them; reload the browser and find everything still there. Restart the
+server while a study runs and find the page a reload would show. Screenshots of every page go to
+``test-artifacts/`` (git-ignored) for a person to look at.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import shutil
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from dashboard.jobs import is_running
 from pipeline.sources.demo import demo_library
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -40,35 +43,50 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def start_streamlit(port: int, data: Path, log) -> subprocess.Popen:
+    """``streamlit run dashboard/app.py`` on ``port`` with the data folder ``data``, once it answers."""
+    env = {**os.environ, "PLAYLIST_ENHANCER_DATA_DIR": str(data)}
+    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
+                                "--server.port", str(port), "--server.headless", "true"],
+                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=1) as response:
+                    if response.status == 200:
+                        return process
+            except OSError:
+                assert process.poll() is None, f"streamlit exited; see {log.name}"
+                assert time.monotonic() < deadline, "streamlit did not become healthy in 60 s"
+                time.sleep(0.2)
+    except BaseException:
+        stop_streamlit(process)
+        raise
+
+
+def stop_streamlit(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """``streamlit run dashboard/app.py`` with a private data folder; yields its URL."""
     port = free_port()
     data = tmp_path_factory.mktemp("browser-data")
     log = (tmp_path_factory.mktemp("browser-log") / "streamlit.log").open("wb")
-    env = {**os.environ, "PLAYLIST_ENHANCER_DATA_DIR": str(data)}
-    process = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "dashboard/app.py",
-                                "--server.port", str(port), "--server.headless", "true"],
-                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                assert process.poll() is None, f"streamlit exited; see {log.name}"
-                assert time.monotonic() < deadline, "streamlit did not become healthy in 60 s"
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
+        process = start_streamlit(port, data, log)
         try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            stop_streamlit(process)
+    finally:
         log.close()
 
 
@@ -215,3 +233,78 @@ def test_a_visit_from_library_to_downloaded_suggestions(server, browser, artifac
     page.get_by_text("What your numbers say").wait_for(timeout=30_000)
     assert page.get_by_role("button", name="Evaluate 1 configuration").count() == 0
     page.close()
+
+
+def what_the_page_shows(page) -> dict:
+    """The address, the playlists left out, the score cards and the buttons of the page."""
+    main = page.get_by_test_id("stMain")
+    return {"address": page.url,
+            "left out": page.get_by_test_id("stSidebar").get_by_test_id("stMultiSelect").inner_text(),
+            "scores": [card.inner_text() for card in main.get_by_test_id("stMetric").all()],
+            "buttons": [button.inner_text() for button in main.get_by_role("button").all()]}
+
+
+def running_worker(data: Path) -> dict:
+    """The worker process of the one job running on the server with the data folder ``data``."""
+    deadline = time.monotonic() + 30
+    while True:
+        records = [json.loads(path.read_text()) for path in (data / "jobs").glob("*.json")]
+        if len(records) == 1 and records[0]["worker"] is not None:
+            return records[0]["worker"]
+        assert time.monotonic() < deadline, f"no running job recorded: {records}"
+        time.sleep(0.2)
+
+
+def test_a_restart_while_a_study_runs_reconnects_to_the_page_a_reload_shows(browser, artifacts, tmp_path):
+    port, data = free_port(), tmp_path / "data"
+    log_path = tmp_path / "streamlit.log"
+    log = log_path.open("wb")
+    server = start_streamlit(port, data, log)
+    page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+    try:
+        # Two playlists left out (in the address too), scores stored, then a long study started
+        page.goto(f"http://127.0.0.1:{port}/train?folds=2")
+        page.get_by_role("heading", level=1).filter(has_text="Train").wait_for(timeout=60_000)
+        idle(page)
+        sidebar = page.get_by_test_id("stSidebar")
+        for name in ("Gym", "Road Trip"):
+            choose(page, sidebar, "Playlists to leave out", name)
+        page.keyboard.press("Escape")
+        assert "exclude=Gym" in page.url and "exclude=Road+Trip" in page.url
+        page.get_by_role("button", name="Train and evaluate").click()
+        page.get_by_test_id("stMetric").first.wait_for(timeout=TRAINING)
+        idle(page)
+        trained = what_the_page_shows(page)
+        trials = page.get_by_label("Trials")
+        trials.fill("500")
+        trials.press("Enter")
+        idle(page)
+        page.get_by_role("button", name="Start tuning").click()
+        page.get_by_test_id("stProgress").first.wait_for(timeout=30_000)
+        worker = running_worker(data)
+
+        # The server restarts; the tab reconnects by itself
+        stop_streamlit(server)
+        server = start_streamlit(port, data, log)
+        page.get_by_text("the server restarted while this ran; start it again").wait_for(timeout=60_000)
+        idle(page)
+        screenshot(page, artifacts, "6-after-a-restart")
+        reconnected = what_the_page_shows(page)
+        assert {k: reconnected[k] for k in ("address", "left out", "scores")} == \
+            {k: trained[k] for k in ("address", "left out", "scores")}
+        assert "Train and evaluate" not in reconnected["buttons"]
+        assert not is_running(worker), "the worker ended with the server"
+        assert not list((data / "jobs").iterdir()), "nothing left of the job once it was reported"
+
+        # A reload shows the same page (the interruption was said once)
+        page.reload()
+        page.get_by_role("heading", level=1).filter(has_text="Train").wait_for(timeout=60_000)
+        page.get_by_test_id("stMetric").first.wait_for(timeout=60_000)
+        idle(page)
+        assert what_the_page_shows(page) == reconnected
+        assert page.get_by_text("the server restarted").count() == 0
+    finally:
+        page.close()
+        stop_streamlit(server)
+        log.close()
+    assert "Traceback" not in log_path.read_text(encoding="utf-8", errors="replace")
