@@ -17,7 +17,8 @@ import streamlit as st  # noqa: E402
 
 from dashboard.sidebar import remember, render_sidebar  # noqa: E402
 
-st.set_page_config(page_title="Playlist Enhancer", page_icon=":material/queue_music:", layout="wide")
+st.set_page_config(page_title="Playlist Enhancer", page_icon=str(ROOT / "dashboard" / "assets" / "queue_music.svg"),
+                   layout="wide")  # the tab icon ships with the app: no request to a font server
 
 # Spotify's login sends the browser back to the root URL with ?code=&state=: open the Spotify page then,
 # which finishes the login.

@@ -25,12 +25,31 @@ LOGIN_LINK_SECONDS = 10 * 60
 Progress = Callable[[float, str], None]
 
 
-def configured_settings(secrets: Mapping[str, Any] | None) -> SpotifySettings:
-    """Settings from the environment over ``secrets``; raises `SpotifyNotConfigured` without a client id or token."""
-    settings = load_settings(secrets)
+def redirect_uri_for(port: int) -> str:
+    """This dashboard's own address on ``port``: where Spotify sends the browser back after a login
+    unless the ``redirect_uri`` setting says otherwise."""
+    return f"http://127.0.0.1:{port}/"
+
+
+def configured_settings(secrets: Mapping[str, Any] | None, port: int) -> SpotifySettings:
+    """Settings from the environment over ``secrets`` (None: Streamlit found no secrets file), with this
+    dashboard on ``port`` as the redirect URI unless one is set; raises `SpotifyNotConfigured` without a
+    client id or token."""
+    settings = load_settings({"redirect_uri": redirect_uri_for(port), **(secrets or {})})
     if not settings.client_id and not settings.access_token:
         raise SpotifyNotConfigured()
     return settings
+
+
+def preview_blocker(logged_in: bool, has_songs: bool, playlist: str) -> str | None:
+    """Why the export preview cannot run yet, as what to do first; None when it can."""
+    if not logged_in:
+        return "Log in to Spotify first (under Connection above): the preview looks your playlists up."
+    if not has_songs:
+        return "Choose a suggestions CSV first: the Suggestions page's download, or pick songs there."
+    if not playlist:
+        return "Name the playlist to add the songs to first."
+    return None
 
 
 def is_logged_in(settings: SpotifySettings, session: MutableMapping[str, Any], scopes: tuple[str, ...]) -> bool:
@@ -89,6 +108,7 @@ def plan_table(plan: ExportPlan) -> pd.DataFrame:
 
 
 def plan_summary(plan: ExportPlan) -> str:
+    """What the export will do, as plain text (escape it for Markdown: it holds the playlist's name)."""
     target = f"a new private playlist '{plan.playlist_name}'" if plan.creates_playlist \
         else f"'{plan.playlist_name}'"
     return (f"{len(plan.to_add)} song(s) to add to {target}; {len(plan.already_there)} already there"

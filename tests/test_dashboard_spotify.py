@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -11,8 +12,13 @@ from urllib.parse import parse_qs, urlsplit
 import pandas as pd
 import pytest
 import requests
+from markdown_it import MarkdownIt
+from streamlit import config
 from streamlit.testing.v1 import AppTest
 
+from dashboard.markdown_text import escape_markdown
+from dashboard.picks_store import write_handed_over
+from dashboard.suggestion_picks import PICKED_SUGGESTIONS
 from pipeline.csv_export import to_csv_bytes
 from pipeline.sources import load_library
 from tests.fakes.fixtures import account, private_data_dir, reccobeats, spotify, unknown_to_reccobeats  # noqa: F401
@@ -20,6 +26,8 @@ from tests.fakes.spotify_api import WRITE_SCOPE
 
 PAGE = str(Path(__file__).resolve().parents[1] / "dashboard" / "app_pages" / "spotify.py")
 ADD = r"/v1/playlists/[^/]+/items"
+IMAGE = "![x](https://example.org/t.png)"
+"""A playlist name that, as Markdown, would draw an image fetched from outside."""
 SPOTIFY_ENV = ("SPOTIFY_CLIENT_ID", "SPOTIFY_CLIENT_SECRET", "SPOTIFY_REDIRECT_URI", "SPOTIFY_ACCESS_TOKEN",
                "PLAYLIST_ENHANCER_SPOTIFY_API_URL", "PLAYLIST_ENHANCER_SPOTIFY_ACCOUNTS_URL",
                "PLAYLIST_ENHANCER_RECCOBEATS_URL")
@@ -79,17 +87,122 @@ def confirm_and_add(at: AppTest) -> AppTest:
     return at.button(key="spotify_apply").click().run()
 
 
-def test_without_spotify_settings_the_page_explains_the_setup(monkeypatch):
+@pytest.fixture
+def port():
+    """The dashboard runs on another port than Streamlit's default 8501."""
+    before = config.get_option("server.port")
+    config.set_option("server.port", 8765)
+    yield 8765
+    config.set_option("server.port", before)
+
+
+@pytest.fixture
+def unset(monkeypatch):
     for name in SPOTIFY_ENV:
         monkeypatch.delenv(name, raising=False)
 
+
+def handed_over(csv: bytes, songs: int) -> dict:
+    """What the Suggestions page's "Add to Spotify" hands over."""
+    return {"name": "accepted_suggestions.csv", "csv": csv, "playlists": ["Road Trip"], "songs": songs}
+
+
+def test_without_spotify_settings_the_page_explains_the_setup_for_the_port_it_runs_on(unset, port):
     at = open_page()
 
     assert not at.exception and not at.error
     message = texts(at.info)
-    assert "Spotify is not set up" in message and "http://127.0.0.1:8501/" in message
+    assert "Spotify is not set up" in message and "`http://127.0.0.1:8765/`" in message and "8501" not in message
+    assert "`redirect_uri`" in message, "says which setting names another address"
     assert "secrets.toml" in message and "Use your own Spotify library" in message
     assert not at.button, "nothing to fetch or export without Spotify"
+
+
+def test_picks_handed_over_without_spotify_settings_say_plainly_that_nothing_was_sent(unset, suggestions_csv):
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.secrets = {"spotify": {}}
+    at.session_state[PICKED_SUGGESTIONS] = handed_over(suggestions_csv[0], 5)
+
+    at.run()
+
+    assert not at.exception and not at.success, "nothing succeeded"
+    assert "Nothing was sent to Spotify" in texts(at.warning) and "5 picked songs are kept here" in texts(at.warning)
+    assert "Spotify is not set up" in texts(at.info)
+
+
+def test_with_a_client_id_preview_says_why_it_cannot_run_yet(monkeypatch, wired, suggestions_csv):
+    token = os.environ["SPOTIFY_ACCESS_TOKEN"]
+    monkeypatch.delenv("SPOTIFY_ACCESS_TOKEN")
+    monkeypatch.setenv("SPOTIFY_CLIENT_ID", "test-client-id")
+
+    at = open_page()
+    assert at.button(key="spotify_preview").disabled
+    assert "Log in to Spotify first" in texts(at.caption)
+
+    monkeypatch.setenv("SPOTIFY_ACCESS_TOKEN", token)
+    at.run()
+    assert at.button(key="spotify_preview").disabled and "Choose a suggestions CSV first" in texts(at.caption)
+    at.file_uploader(key="spotify_suggestions").set_value(("accepted.csv", suggestions_csv[0], "text/csv")).run()
+    assert at.button(key="spotify_preview").disabled and "Name the playlist" in texts(at.caption)
+    at.text_input(key="spotify_target").set_value("Road Trip").run()
+    assert not at.button(key="spotify_preview").disabled
+    assert not [c for c in at.caption if "first" in c.value]
+
+
+def test_the_login_comes_back_to_the_port_the_dashboard_runs_on_unless_redirect_uri_says_otherwise(
+        monkeypatch, wired, port):
+    monkeypatch.delenv("SPOTIFY_ACCESS_TOKEN")
+    monkeypatch.setenv("SPOTIFY_CLIENT_ID", "test-client-id")
+
+    at = open_page()
+    back = parse_qs(urlsplit(at.get("link_button")[0].proto.url).query)["redirect_uri"]
+    assert back == ["http://127.0.0.1:8765/"]
+    assert "http://127.0.0.1:8765/" in texts(at.caption) and "`redirect_uri`" in texts(at.caption)
+
+    monkeypatch.setenv("SPOTIFY_REDIRECT_URI", "http://127.0.0.1:9000/")
+    at = open_page()
+    assert parse_qs(urlsplit(at.get("link_button")[0].proto.url).query)["redirect_uri"] == ["http://127.0.0.1:9000/"]
+
+
+def test_picks_handed_over_are_still_there_in_a_new_session(wired, suggestions_csv):
+    write_handed_over(handed_over(suggestions_csv[0], 8))  # "Add to Spotify", then a login in a new tab
+
+    at = open_page()
+
+    assert at.radio(key="spotify_use_picks").value is True
+    assert "Picked on the Suggestions page (8 songs)" in at.radio(key="spotify_use_picks").options
+    at.button(key="spotify_preview").click().run()
+    assert "6 song(s) to add to 'Road Trip'; 2 already there" in texts(at.markdown)
+
+
+def test_a_playlist_named_like_markdown_is_shown_as_text_not_an_image(wired, account, road_trip):
+    road_trip.name = IMAGE
+    new = [t for t in account.tracks().values() if t.playable and t.id not in set(road_trip.track_ids())][:2]
+    csv = to_csv_bytes(pd.DataFrame({"track_id": [t.id for t in new], "track_name": [t.name for t in new],
+                                     "artists": "Someone", "playlist": IMAGE, "rank": [1, 2], "accepted": True}))
+
+    at = confirm_and_add(preview(open_page(), csv, IMAGE))
+
+    assert not at.exception and not at.error
+    shown = [texts(at.markdown), at.checkbox(key="spotify_confirm").label, texts(at.success)]
+    for text in shown:
+        assert IMAGE not in text and "<img" not in MarkdownIt("commonmark").render(text)
+    assert f"'{escape_markdown(IMAGE)}'" in texts(at.success) and road_trip.track_ids()[-2:] == [t.id for t in new]
+
+
+def test_the_tab_icon_ships_with_the_app(monkeypatch, wired):
+    from streamlit.commands import page_config
+
+    from tests.test_dashboard_apptest import open_app
+
+    icons = []
+    original = page_config._get_favicon_string
+    monkeypatch.setattr(page_config, "_get_favicon_string", lambda icon: icons.append(original(icon)) or icons[-1])
+
+    open_app("spotify")
+
+    assert icons and all(icon.startswith("data:image/svg+xml;base64,") for icon in icons), \
+        "the browser gets the icon in the page: nothing to fetch from a font server"
 
 
 def test_with_a_client_id_but_no_login_the_page_offers_a_login_link(monkeypatch, wired):

@@ -68,3 +68,19 @@ def test_picks_of_songs_the_table_no_longer_shows_are_kept():
     shown = table_for(suggestions(), "gym", picks, unfiled_only={"t1", "t2"}).assign(accept=False)
     assert updated_picks(picks, "gym", shown) == {("gym", "t3"): (True, False)}, \
         "t3 was held back or hidden, not unticked"
+
+
+def test_a_song_ticked_for_both_goes_to_the_runner_up_only_and_the_table_says_so():
+    picks = {("gym", "t1"): (True, True), ("gym", "t2"): (True, False)}
+    table = table_for(suggestions(), "gym", picks)
+    assert list(table["goes_to"]) == ["Party", "Gym", ""]
+    frame = picks_frame(suggestions(), picks, {"Gym": "gym", "Chill": "chill", "Party": "party"})
+    assert frame[["track_id", "playlist"]].values.tolist() == [["t2", "Gym"], ["t1", "Party"]]
+
+
+def test_a_runner_up_pick_is_ranked_among_the_picks_for_the_playlist_it_goes_to():
+    picks = {("gym", "t3"): (False, True), ("gym", "t2"): (True, False), ("chill", "t1"): (False, True)}
+    frame = picks_frame(suggestions(), picks, {"Gym": "gym", "Chill": "chill", "Party": "party"})
+    ranks = {(row.playlist, row.track_id): row.rank for row in frame.itertuples()}
+    assert ranks == {("Party", "t3"): 1, ("Gym", "t2"): 1, ("Gym", "t1"): 2}, \
+        "t3 was third for Gym, but is Party's only pick; t1 (0.45 for Gym) ranks after t2 (0.6)"

@@ -1,11 +1,21 @@
 """The Suggestions page (Streamlit AppTest): ranked liked songs, their reasons, picks and the CSV."""
 
+import io
 import json
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+from markdown_it import MarkdownIt
 
 from dashboard import results_store
 from dashboard.suggestion_threshold import StoredSuggestions
 from pipeline.abstention import at_threshold, threshold_for_precision
+from pipeline.sources.native import save_library
 from tests.test_dashboard_apptest import fresh_server, open_app, small_library, small_library_folder, wait_until  # noqa: F401
+
+IMAGE, LINK = "![x](https://example.org/t.png)", "[click](https://example.org)"
+"""Playlist names that, as Markdown, would draw an image fetched from outside, or a link."""
 
 
 def suggestions_page(folder):
@@ -27,6 +37,25 @@ def stored_run(at) -> StoredSuggestions:
 
 def threshold_words(at) -> str:
     return next(m.value for m in at.markdown if "held back" in m.value or "confidence ≥" in m.value)
+
+
+def tick(at, editor, rows: dict[int, dict]):
+    """Tick boxes in the editor's rows (position -> {column: value}), as a click in the browser does."""
+    at.session_state[editor.key] = {"edited_rows": rows, "added_rows": [], "deleted_rows": []}
+    return at.run()
+
+
+def picked_list(at) -> pd.DataFrame:
+    """The "Picked songs" table as the user reads it: its column headers, its rows."""
+    shown = next(e for e in at.main.expander if e.label == "Picked songs").dataframe[0]
+    labels = {column: config.get("label", column) for column, config in column_config(shown).items()}
+    return shown.value.rename(columns=labels)
+
+
+def page_markdown(at) -> list[str]:
+    """Every piece of Markdown the page itself draws (not the sidebar)."""
+    return [e.value for kind in ("markdown", "caption", "info", "success", "warning", "error")
+            for e in getattr(at.main, kind)]
 
 
 def fits_none_list(at):
@@ -82,10 +111,10 @@ def test_picks_survive_switching_playlists_and_collect_for_the_download(small_li
     at.selectbox(key="suggest_playlist").set_value(first_playlist).run()
     table = at.data_editor[0].value.set_index("track_id")
     assert table.loc[tracks[0], "accept"] and table.loc[tracks[1], "runner_up_instead"]
-    picked = next(d.value for d in at.dataframe if "suggested_for" in d.value.columns).set_index("track_id")
+    picked = picked_list(at).set_index("Song")
     name = small_library().playlist_names[first_playlist]
-    assert picked.loc[tracks[0], ["playlist", "suggested_for"]].tolist() == [name, name]
-    assert picked.loc[tracks[1], ["playlist", "suggested_for"]].tolist() == [table.loc[tracks[1], "runner_up"], name]
+    assert picked.loc[table.loc[tracks[0], "track_name"], "Goes to"] == name
+    assert picked.loc[table.loc[tracks[1], "track_name"], "Goes to"] == table.loc[tracks[1], "runner_up"]
 
 
 def test_add_to_spotify_waits_for_picks_and_says_nothing_is_added_unconfirmed(small_library_folder):
@@ -169,3 +198,93 @@ def test_suggestions_stored_in_an_older_format_are_made_again(small_library_fold
     at.run()
     assert not at.exception
     assert at.button(key="suggest_run"), "no half-read table: the suggestions are simply made again"
+
+
+EDITOR_WIDTH_AT_1400 = 940
+"""The table's width in px in chromium at a 1400 px window: what the 300 px sidebar and the margins leave."""
+
+
+def test_the_columns_a_user_acts_on_come_first_and_fit_at_1400_px(small_library_folder):
+    at = suggestions_page(small_library_folder)
+    editor = at.data_editor[0]
+    order, config = list(editor.proto.column_order), column_config(editor)
+    acted_on = order[:order.index("goes_to") + 1]
+    assert {"accept", "track_name", "runner_up", "runner_up_instead"} <= set(acted_on)
+    assert not {"similar_tracks", "closest_features", "furthest_features"} & set(acted_on), "long reasons after"
+    assert [config[c]["label"] for c in acted_on if c in ("accept", "runner_up_instead", "goes_to")] == \
+        ["Add", "Send there", "Goes to"]
+    assert sum(config[c]["width"] for c in acted_on) <= EDITOR_WIDTH_AT_1400, "Send there is on screen"
+
+
+def test_a_song_ticked_for_add_and_send_there_goes_to_the_runner_up_only_and_the_page_says_so(
+        small_library_folder):
+    at = suggestions_page(small_library_folder)
+    song = at.data_editor[0].value.iloc[0]
+    at = tick(at, at.data_editor[0], {0: {"accept": True, "runner_up_instead": True}})
+    shown = at.data_editor[0].value.iloc[0]
+    assert shown["goes_to"] == song["runner_up"], "the table says where the song goes"
+    assert "Send the song to its runner-up playlist instead of" in column_config(at.data_editor[0])[
+        "runner_up_instead"]["help"]
+    assert any(f"**1 song picked** for 1 playlist: {song['runner_up']} (1)" in m for m in page_markdown(at))
+    assert picked_list(at).to_dict("records") == [
+        {"Song": song["track_name"], "Artists": song["artists"], "Goes to": song["runner_up"]}]
+
+
+def test_the_picked_songs_show_song_artists_and_playlist_not_ids(small_library_folder):
+    at = suggestions_page(small_library_folder)
+    at = tick(at, at.data_editor[0], {0: {"accept": True}, 1: {"accept": True}})
+    assert list(picked_list(at).columns) == ["Song", "Artists", "Goes to"]
+
+
+def test_a_runner_up_pick_is_ranked_among_the_picks_for_the_playlist_it_goes_to(small_library_folder):
+    at = suggestions_page(small_library_folder)
+    table = at.data_editor[0].value
+    sent = table.index[table["runner_up"] == table["runner_up"].iloc[-1]][-1]  # low in this playlist's list
+    at = tick(at, at.data_editor[0], {int(sent): {"runner_up_instead": True}})
+    at.button(key="suggest_spotify").click().run()
+    handed_over = at.session_state["spotify_picked_suggestions"]
+    rows = pd.read_csv(io.BytesIO(handed_over["csv"]))
+    assert rows[["track_id", "playlist", "rank"]].to_dict("records") == [
+        {"track_id": table.loc[sent, "track_id"], "playlist": table.loc[sent, "runner_up"], "rank": 1}], \
+        f"not its rank {table.loc[sent, 'rank']} in the playlist it was suggested for"
+
+
+def test_picks_come_back_after_a_reload(small_library_folder):
+    at = suggestions_page(small_library_folder)
+    tick(at, at.data_editor[0], {0: {"accept": True}, 2: {"runner_up_instead": True}})
+    picked = picked_list(at)
+
+    reloaded = open_app("suggestions", path=small_library_folder, model="logreg")  # a new browser session
+
+    assert not reloaded.exception
+    table = reloaded.data_editor[0].value
+    assert table.loc[0, "accept"] and table.loc[2, "runner_up_instead"] and table.loc[2, "goes_to"]
+    assert any("**2 songs picked**" in m for m in page_markdown(reloaded))
+    assert picked_list(reloaded).equals(picked)
+
+
+@pytest.fixture(scope="module")
+def markdown_names_folder(tmp_path_factory):
+    """`small_library` with two playlists named like Markdown: an outside image and a link."""
+    library = small_library()
+    names = {"workout": IMAGE, "party": LINK}
+    memberships = library.memberships.assign(playlist_name=[
+        names.get(p, n) for p, n in zip(library.memberships["playlist_id"], library.memberships["playlist_name"])])
+    folder = tmp_path_factory.mktemp("markdown-names") / "library"
+    save_library(replace(library, memberships=memberships), folder)
+    return folder
+
+
+def test_playlist_names_that_look_like_markdown_show_as_text_not_an_image_or_link(markdown_names_folder):
+    at = suggestions_page(markdown_names_folder)
+    assert at.selectbox(key="suggest_playlist").value == "workout"
+    at = tick(at, at.data_editor[0], {0: {"accept": True}})
+    at.selectbox(key="suggest_playlist").set_value("party").run()
+    at = tick(at, at.data_editor[0], {0: {"accept": True}})
+
+    summary = next(m for m in page_markdown(at) if "songs picked" in m)
+    assert IMAGE not in summary and LINK not in summary
+    rendered = MarkdownIt("commonmark").render(summary)
+    assert "<img" not in rendered and "<a " not in rendered
+    assert IMAGE in rendered and LINK in rendered, "the names read as typed"
+    assert "<img" not in MarkdownIt("commonmark").render(column_config(at.data_editor[0])["accept"]["help"])

@@ -1,10 +1,16 @@
-"""Spotify: log in, fetch your library for the sidebar, and add accepted suggestions to a playlist."""
+"""Spotify: log in, fetch your library for the sidebar, and add accepted suggestions to a playlist.
+
+Names from the library and Spotify's error messages go through `escape_markdown`: they show as typed.
+"""
 
 import streamlit as st
 from streamlit.errors import StreamlitSecretNotFoundError
 
+from dashboard.markdown_text import escape_markdown
+from dashboard.picks_store import read_handed_over
 from dashboard.spotify_panel import (configured_settings, fetch_and_save, is_logged_in, login_link, plan_summary,
-                                     plan_table, spotify_client, uploaded_suggestions)
+                                     plan_table, preview_blocker, redirect_uri_for, spotify_client,
+                                     uploaded_suggestions)
 from dashboard.sidebar import switch_page
 from dashboard.suggestion_picks import PICKED_SUGGESTIONS, USE_PICKS
 from pipeline.errors import UserError
@@ -33,23 +39,29 @@ if st.session_state.pop(OPEN_LIBRARY, False):  # "Open my library" was pressed: 
     switch_page("app_pages/library.py")
 
 st.title("Spotify")
+port = st.get_option("server.port")
+# handed over by the Suggestions page's "Add to Spotify"; kept on disk, as a login comes back in a new session
+picked = st.session_state.get(PICKED_SUGGESTIONS) or read_handed_over()
 try:
-    settings = configured_settings(secrets_section())
+    settings = configured_settings(secrets_section(), port)
 except SpotifyNotConfigured:
-    waiting = st.session_state.get(PICKED_SUGGESTIONS)
-    if waiting:
-        st.success(f"Your {waiting['songs']} picked songs are kept here for this session: set Spotify up as "
-                   "below, or download them as CSV on the Suggestions page.", icon=":material/playlist_add_check:")
+    if picked:
+        songs = f"{picked['songs']} picked song{'s are' if picked['songs'] != 1 else ' is'}"
+        st.warning(f"**Nothing was sent to Spotify:** it is not set up yet. Your {songs} kept here: set Spotify "
+                   "up as below and they will be waiting, or download them as CSV on the Suggestions page.",
+                   icon=":material/warning:")
     st.info("**Spotify is not set up yet.** To use your own library:\n\n"
             "1. Create an app at https://developer.spotify.com/dashboard (tick *Web API*).\n"
-            "2. Add the redirect URI `http://127.0.0.1:8501/` exactly.\n"
+            f"2. Add the redirect URI `{redirect_uri_for(port)}` exactly: this dashboard runs on port {port}. "
+            "If you register another address, set it as `redirect_uri` under `[spotify]` too "
+            "(or in `SPOTIFY_REDIRECT_URI`).\n"
             "3. Put its client ID in `.streamlit/secrets.toml` under `[spotify]` as `client_id = \"...\"` "
             "and restart the dashboard.\n\n"
             f"Details: the section *Use your own Spotify library* in the project's README (`{README_SECTION}`).",
             icon=":material/info:")
     st.stop()
 except UserError as error:
-    st.error(str(error), icon=":material/error:")
+    st.error(escape_markdown(error), icon=":material/error:")
     st.stop()
 
 # Spotify sends the browser back to the redirect URI with ?code=...&state=...
@@ -58,7 +70,7 @@ if "code" in params and "state" in params:
     try:
         finish_login(settings, params["code"], params["state"], st.session_state)
     except UserError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(escape_markdown(error), icon=":material/error:")
     finally:
         st.query_params.clear()
 
@@ -74,7 +86,9 @@ else:
         st.link_button("Log in to Spotify", login_link(settings, st.session_state, READ_SCOPES),
                        icon=":material/login:")
     except UserError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(escape_markdown(error), icon=":material/error:")
+    st.caption(f"Spotify sends you back to {escape_markdown(settings.redirect_uri)} (the `redirect_uri` setting); "
+               "your Spotify app's redirect URIs must list exactly that address.")
     logged_in = False
 
 # ----- fetching --------------------------------------------------------------------------------
@@ -89,20 +103,19 @@ if st.button("Fetch my library", key="spotify_fetch", type="primary", disabled=n
                                          progress_reporter(bar, (0.0, 0.8)), progress_reporter(bar, (0.8, 0.2)))
     except UserError as error:
         bar.empty()
-        st.error(str(error), icon=":material/error:")
+        st.error(escape_markdown(error), icon=":material/error:")
     else:
         bar.empty()
         st.success(f"Saved {len(library.playlists())} playlists and {len(library.liked)} liked songs on this "
-                   f"machine ({folder}). They open as **My Spotify library** in the sidebar.",
+                   f"machine ({escape_markdown(folder)}). They open as **My Spotify library** in the sidebar.",
                    icon=":material/check_circle:")
         st.button("Open my library", key="spotify_open_library", icon=":material/library_music:",
                   on_click=lambda: st.session_state.update({"source": "spotify", OPEN_LIBRARY: True}))
         for warning in library.warnings:
-            st.warning(warning.message, icon=":material/warning:")
+            st.warning(escape_markdown(warning.message), icon=":material/warning:")
 
 # ----- exporting -------------------------------------------------------------------------------
 st.subheader("Add accepted suggestions to a playlist")
-picked = st.session_state.get(PICKED_SUGGESTIONS)  # handed over by the Suggestions page's "Add to Spotify"
 use_picks = picked is not None and st.radio(
     "Songs to add", [True, False], key=USE_PICKS, horizontal=True,
     format_func=lambda picks: f"Picked on the Suggestions page ({picked['songs']} songs)" if picks
@@ -119,8 +132,11 @@ else:
 create = st.checkbox("Create the playlist if I have none of that name", key="spotify_create")
 inputs = (name, hash(content), target.strip(), create)
 
-if st.button("Preview", key="spotify_preview", disabled=not (content and target.strip() and logged_in),
-             icon=":material/preview:"):
+blocker = preview_blocker(logged_in, bool(content), target.strip())
+previewing = st.button("Preview", key="spotify_preview", disabled=blocker is not None, icon=":material/preview:")
+if blocker:
+    st.caption(blocker)
+if previewing:
     st.session_state.pop(PLAN, None)
     st.session_state.pop(RESULT, None)
     st.session_state.pop(CONFIRM, None)
@@ -129,14 +145,14 @@ if st.button("Preview", key="spotify_preview", disabled=not (content and target.
         plan = plan_export(spotify_client(settings, st.session_state, READ_SCOPES), suggestions, target.strip(),
                            create=create)
     except UserError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(escape_markdown(error), icon=":material/error:")
     else:
         st.session_state[PLAN] = (inputs, plan)
 
 stored = st.session_state.get(PLAN)
 if stored and stored[0] == inputs:
     plan = stored[1]
-    st.markdown(f"**{plan_summary(plan)}**")
+    st.markdown(f"**{escape_markdown(plan_summary(plan))}**")
     st.dataframe(plan_table(plan), hide_index=True, width="stretch")
     if not plan.to_add:
         st.info("Nothing to add: every one of these songs is already in the playlist.", icon=":material/info:")
@@ -146,9 +162,10 @@ if stored and stored[0] == inputs:
             st.link_button("Log in to Spotify with permission to change playlists",
                            login_link(settings, st.session_state, WRITE_SCOPES), icon=":material/login:")
         except UserError as error:
-            st.error(str(error), icon=":material/error:")
+            st.error(escape_markdown(error), icon=":material/error:")
     else:
-        confirmed = st.checkbox(f"I want to add these {len(plan.to_add)} songs to {plan.playlist_name}", key=CONFIRM)
+        confirmed = st.checkbox(f"I want to add these {len(plan.to_add)} songs to "
+                                f"{escape_markdown(plan.playlist_name)}", key=CONFIRM)
         if st.button("Add to Spotify", key="spotify_apply", type="primary", disabled=not confirmed,
                      icon=":material/playlist_add:"):
             bar = st.progress(0.0, text="Adding songs")
@@ -156,7 +173,7 @@ if stored and stored[0] == inputs:
                 result = apply_export(spotify_client(settings, st.session_state, WRITE_SCOPES), plan,
                                       progress=progress_reporter(bar, (0.0, 1.0)))
             except UserError as error:
-                st.error(str(error), icon=":material/error:")
+                st.error(escape_markdown(error), icon=":material/error:")
             else:
                 st.session_state[RESULT] = (plan, result)
                 del st.session_state[PLAN]
@@ -167,7 +184,7 @@ if done:
     plan, result = done
     names = {s.track_id: s for s in plan.to_add}
     created = " (created it)" if result.created else ""
-    st.success(f"Added {len(result.added)} song(s) to '{result.playlist_name}'{created}.",
+    st.success(f"Added {len(result.added)} song(s) to '{escape_markdown(result.playlist_name)}'{created}.",
                icon=":material/check_circle:")
     st.dataframe([{"song": names[t].track_name if t in names else "", "artists": names[t].artists if t in names
                    else "", "track_id": t} for t in result.added], hide_index=True, width="stretch")

@@ -1,12 +1,14 @@
 """Suggestions: for a playlist, your liked songs that fit it, why, and a CSV of the ones you accept.
 
 A minimum precision holds back songs that fit none of the playlists well enough; the threshold is read
-from the stored run (`dashboard.suggestion_threshold`), so moving the slider refits nothing.
+from the stored run (`dashboard.suggestion_threshold`), so moving the slider refits nothing. Picks are
+kept on disk (`dashboard.picks_store`), so a reload finds them again.
 """
 
 import streamlit as st
 
-from dashboard import work
+from dashboard import picks_store, work
+from dashboard.markdown_text import escape_markdown
 from dashboard.suggestion_picks import PICKED_SUGGESTIONS, USE_PICKS, picks_frame, table_for, updated_picks
 from dashboard.suggestion_threshold import fits_none, suggested, threshold_for, threshold_sentence
 from dashboard.sidebar import current_selection, switch_page
@@ -38,7 +40,9 @@ playlists = library.playlists()
 names = dict(zip(playlists["playlist_id"], playlists["playlist_name"]))
 sizes = dict(zip(playlists["playlist_id"], playlists["size"]))
 picks_key = f"picks:{selection.fingerprint}:{config.key()}"
-picks = st.session_state.setdefault(picks_key, {})
+if picks_key not in st.session_state:
+    st.session_state[picks_key] = picks_store.read_picks(selection.fingerprint, config)
+picks = st.session_state[picks_key]
 
 choose, scope = st.columns([3, 2], vertical_alignment="bottom")
 playlist_id = choose.selectbox("Playlist", list(names), format_func=lambda p: f"{names[p]} ({sizes[p]} tracks)",
@@ -71,26 +75,36 @@ with suggestions_tab:
     table = table_for(suggested(stored.table, threshold), playlist_id, picks, unfiled)
     if table.empty:
         reason = " at this confidence" if threshold is not None else ""
-        st.info(f"No liked songs left to suggest for {names[playlist_id]}{reason}.", icon=":material/info:")
+        st.info(f"No liked songs left to suggest for {escape_markdown(names[playlist_id])}{reason}.",
+                icon=":material/info:")
     else:
-        # a new table (other playlist, threshold or scope) gets a fresh editor, filled from the picks
+        here = escape_markdown(names[playlist_id])
+        # a new table (other playlist, threshold or scope) gets a fresh editor, filled from the picks;
+        # the ticks and where they send the song come first, in widths that fit beside the sidebar at 1400 px
+        # (the editable columns' headers carry a pencil, hence 70 and 110)
         edited = st.data_editor(
             table, key=f"suggest_editor:{playlist_id}:{unfiled_only}:{threshold.value if threshold else None}",
             hide_index=True, width="stretch",
             disabled=[c for c in table.columns if c not in ("accept", "runner_up_instead")],
             column_order=[c for c in table.columns if c != "track_id"],
             column_config={
-                "accept": st.column_config.CheckboxColumn("Add", help="Add this song to the playlist", width="small"),
-                "rank": st.column_config.NumberColumn("#", width="small"),
-                "track_name": st.column_config.TextColumn("Song"),
-                "artists": st.column_config.TextColumn("Artists"),
+                "accept": st.column_config.CheckboxColumn("Add", help=f"Add this song to {here}", width=70),
+                "rank": st.column_config.NumberColumn("#", width=40),
+                "track_name": st.column_config.TextColumn("Song", width=200),
                 "score": st.column_config.ProgressColumn(
-                    "Confidence", format="percent", min_value=0.0, max_value=1.0,
+                    "Confidence", format="percent", min_value=0.0, max_value=1.0, width=110,
                     help="Calibrated probability that the playlist holds the song: of songs at 70%, about 70 in "
                          "100 belong (checked on playlist songs the model had not seen)"),
-                "runner_up": st.column_config.TextColumn("Runner-up", help="The song's best other playlist"),
+                "runner_up": st.column_config.TextColumn("Runner-up", help="The song's best other playlist",
+                                                         width=140),
                 "runner_up_instead": st.column_config.CheckboxColumn(
-                    "Send there", help="Send the song to its runner-up playlist instead", width="small"),
+                    "Send there", width=110,
+                    help=f"Send the song to its runner-up playlist instead of {here}: with both ticks it goes "
+                         "to the runner-up only"),
+                "goes_to": st.column_config.TextColumn(
+                    "Goes to", width=140, help="The playlist a ticked song goes to: this one, or its runner-up "
+                                               "when Send there is ticked"),
+                "artists": st.column_config.TextColumn("Artists"),
                 "runner_up_score": st.column_config.ProgressColumn(
                     "Runner-up confidence", format="percent", min_value=0.0, max_value=1.0,
                     help="Calibrated probability that the runner-up playlist holds the song"),
@@ -98,7 +112,11 @@ with suggestions_tab:
                 "closest_features": st.column_config.TextColumn("Fits on", help="Features closest to the playlist's"),
                 "furthest_features": st.column_config.TextColumn("Differs on", help="Features furthest from it"),
             })
-        picks = st.session_state[picks_key] = updated_picks(picks, playlist_id, edited)
+        changed = updated_picks(picks, playlist_id, edited)
+        if changed != picks:
+            st.session_state[picks_key] = changed
+            picks_store.write_picks(selection.fingerprint, config, changed)
+            st.rerun()  # "Goes to" and the picked songs below are drawn from the picks
 
 with fits_none_tab:
     scope_words = "liked songs in no playlist yet" if unfiled_only else "liked songs"
@@ -131,9 +149,10 @@ if accepted.empty:
     summary.markdown("Tick **Add** (or **Send there** for the runner-up playlist) on the songs you want; they "
                      "collect here across playlists.")
 else:
+    per_playlist = accepted["playlist"].value_counts()
     summary.markdown(f"**{len(accepted)} song{'s' if len(accepted) != 1 else ''} picked** for "
-                     f"{accepted['playlist'].nunique()} playlist{'s' if accepted['playlist'].nunique() != 1 else ''}: "
-                     + ", ".join(f"{n} ({c})" for n, c in accepted['playlist'].value_counts().items()))
+                     f"{len(per_playlist)} playlist{'s' if len(per_playlist) != 1 else ''}: "
+                     + ", ".join(f"{escape_markdown(name)} ({count})" for name, count in per_playlist.items()))
 download.download_button("Download CSV", to_csv_bytes(accepted), file_name="accepted_suggestions.csv",
                          mime="text/csv", on_click="ignore", key="suggest_download", type="primary",
                          icon=":material/download:", disabled=accepted.empty, width="stretch")
@@ -141,12 +160,16 @@ if spotify.button("Add to Spotify", key="suggest_spotify", disabled=accepted.emp
                   help="Opens the Spotify page with these picks: it shows what would be added to which "
                        "playlist, skips songs already there, and adds nothing until you confirm.",
                   width="stretch"):
-    st.session_state[PICKED_SUGGESTIONS] = {"name": "accepted_suggestions.csv", "csv": to_csv_bytes(accepted),
-                                            "playlists": list(dict.fromkeys(accepted["playlist"])),
-                                            "songs": len(accepted)}
+    handed_over = {"name": "accepted_suggestions.csv", "csv": to_csv_bytes(accepted),
+                   "playlists": list(dict.fromkeys(accepted["playlist"])), "songs": len(accepted)}
+    st.session_state[PICKED_SUGGESTIONS] = handed_over
+    picks_store.write_handed_over(handed_over)  # the Spotify login comes back in a new session
     st.session_state[USE_PICKS] = True
     switch_page("app_pages/spotify.py")
 if not accepted.empty:
     with st.expander("Picked songs"):
-        st.dataframe(accepted.drop(columns=["accepted", "already_in_playlist"]), hide_index=True,
-                     key="suggest_picked")
+        st.dataframe(accepted[["track_name", "artists", "playlist"]], hide_index=True, key="suggest_picked",
+                     width="stretch", column_config={
+                         "track_name": st.column_config.TextColumn("Song"),
+                         "artists": st.column_config.TextColumn("Artists"),
+                         "playlist": st.column_config.TextColumn("Goes to")})
