@@ -16,6 +16,7 @@ if str(ROOT) not in sys.path:
 import streamlit as st  # noqa: E402
 
 from dashboard.sidebar import remember, render_sidebar  # noqa: E402
+from dashboard.markdown_text import escape_markdown
 
 st.set_page_config(page_title="Playlist Enhancer", page_icon=str(ROOT / "dashboard" / "assets" / "queue_music.svg"),
                    layout="wide")  # the tab icon ships with the app: no request to a font server
@@ -41,7 +42,7 @@ if page.url_path == SPOTIFY.url_path:
     page.run()  # logging in and fetching need no library loaded
     st.stop()
 if selection.problem:
-    st.error(selection.problem, icon=":material/error:")
+    st.error(escape_markdown(selection.problem), icon=":material/error:")
     st.stop()
 if selection.library is None:
     st.info(selection.notice or "Choose a library in the sidebar.", icon=":material/info:")

@@ -15,15 +15,6 @@ PROFILE_FEATURES: tuple[str, ...] = tuple(f for f in AUDIO_FEATURES if f not in 
 
 
 
-def likely_catch_alls(names: Iterable[str]) -> list[str]:
-    """Playlist names that look like catch-alls (liked, starred, top songs, shazam, downloads ...).
-
-    By name only: what the sidebar pre-selects until it asks `pipeline.recommended.catch_alls`,
-    which also finds catch-alls by size, in any language.
-    """
-    return [name for name in names if CATCH_ALL_NAMES.search(name)]
-
-
 def playlist_order(library: Library) -> list[str]:
     """Playlist names largest first: the order colours are handed out in."""
     return library.playlists()["playlist_name"].tolist()

@@ -16,13 +16,13 @@ import streamlit as st
 from dashboard import results_store
 from dashboard.charts import playlist_colors
 from dashboard.library_source import UPLOAD_TYPES, library_from_path, library_from_upload
-from dashboard.library_views import likely_catch_alls, playlist_order
+from dashboard.library_views import playlist_order
 from pipeline.config import (ARTIST_ENCODINGS, MODEL_LABELS, MODELS, SCALERS, STRATEGIES, STRATEGY_LABELS,
                              Encoding, RunConfig)
 from pipeline.errors import UserError
 from pipeline.library import Library
 from pipeline.paths import fetched_library_dir
-from pipeline.recommended import recommended_config
+from pipeline.recommended import catch_alls, recommended_config
 from pipeline.sources import DEMO, read_source
 from pipeline.sources.native import is_saved_library
 
@@ -135,15 +135,15 @@ def _exclusion_widget(full: Library, source_key: str) -> list[str]:
         st.session_state["exclude"] = [n for n in st.query_params.get_all("exclude") if n in names]
     elif st.session_state.get("_exclude_for") != source_key:
         # A new library: suggest leaving out its catch-alls.
-        suggested = likely_catch_alls(names)
-        st.session_state["exclude"] = suggested if len(names) - len(suggested) >= 2 else []
+        st.session_state["exclude"] = [found.playlist_name for found in catch_alls(full)]
     else:
         st.session_state["exclude"] = [n for n in st.session_state.get("exclude", []) if n in names]
     st.session_state["_exclude_for"] = source_key
     return st.multiselect("Playlists to leave out", names, key="exclude", bind=BOUND,
                           placeholder="none left out",
                           help="Catch-all playlists (liked, starred, top songs, Shazam ...) teach the model "
-                               "little; ones that look like catch-alls are suggested. You decide.")
+                               "little; ones named like catch-alls or holding most of your tracks are "
+                               "suggested. You decide.")
 
 
 def _digest(files) -> str:

@@ -19,6 +19,7 @@ from dashboard.jobs import Job, JobBoard, remove_leftover_temp_folders
 from dashboard.sidebar import Selection, show_tuned_params
 from pipeline.config import RunConfig
 from pipeline.errors import UserError
+from dashboard.markdown_text import escape_markdown
 
 LOG = logging.getLogger(__name__)
 
@@ -130,14 +131,14 @@ def show_failures(keys: Sequence[str]) -> None:
     """A readable message per failed job (a stop or a server restart is news, not an error), then forget them."""
     for job in failed_jobs(keys):
         if job.interrupted:
-            st.warning(f"{job.title}: {job.error}.", icon=":material/restart_alt:")
+            st.warning(f"{job.title}: {escape_markdown(job.error)}.", icon=":material/restart_alt:")
         elif job.stopped:
-            st.info(f"{job.title}: {job.error}" if str(job.error) else f"Stopped: {job.title}.",
+            st.info(f"{job.title}: {escape_markdown(job.error)}" if str(job.error) else f"Stopped: {job.title}.",
                     icon=":material/stop_circle:")
         elif isinstance(job.error, UserError):
-            st.error(f"{job.title}: {job.error}", icon=":material/error:")
+            st.error(f"{job.title}: {escape_markdown(job.error)}", icon=":material/error:")
         else:
-            st.error(f"{job.title} failed: {job.error}", icon=":material/error:")
+            st.error(f"{job.title} failed: {escape_markdown(job.error)}", icon=":material/error:")
         job_board().forget(job.key)
 
 

@@ -55,7 +55,7 @@ def run_info(args: argparse.Namespace) -> int:
     print(f"  liked songs          {summary['liked']:>7,}  ({summary['liked_in_playlists']:,} already in playlists)")
     print(f"  feature coverage     {summary['feature_coverage']:>7.1%}"
           + (f"  (absent: {', '.join(summary['absent_features'])})" if summary["absent_features"] else ""))
-    print(f"  largest three share  {summary['largest_three_share']:>7.1%}")
+    print(f"  largest three hold   {summary['largest_three_share']:>7.1%}  (of the tracks in playlists)")
     print("  playlists by size:")
     for name, size in summary["playlist_sizes"].items():
         print(f"    {size:>6,}  {name}")

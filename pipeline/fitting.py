@@ -144,13 +144,6 @@ def training_rows_for(config: RunConfig, rows: TrainingRows, index: np.ndarray) 
     return index[leaky_oversample_indices(rows.labels[index], config.seed)]
 
 
-def prior_scores(rows: TrainingRows, index: np.ndarray, n_tracks: int) -> np.ndarray:
-    """The baseline: every track gets the training rows' playlist shares (a prior-only
-    ``DummyClassifier``, computed directly: it never looks at the features)."""
-    prior = np.bincount(rows.labels[index], minlength=len(rows.playlist_ids)) / max(len(index), 1)
-    return np.tile(prior, (n_tracks, 1))
-
-
 def predict_scores(model, frame: pd.DataFrame, n_playlists: int) -> np.ndarray:
     """Probabilities for every playlist column (playlists unseen in training score 0);
     calibrated when ``model`` is."""

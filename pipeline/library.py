@@ -185,11 +185,17 @@ class Library:
             "feature_coverage": round(self.feature_coverage(), 4),
             "feature_coverage_by_feature": {f: round(v, 4) for f, v in self.feature_coverage_by_feature().items()},
             "absent_features": list(self.absent_features()),
-            "largest_three_share": round(float(playlists["size"].head(3).sum() / max(len(self.memberships), 1)), 4),
+            "largest_three_share": round(self._share_of_tracks_in(playlists["playlist_id"].head(3)), 4),
             "playlist_sizes": {row.playlist_name: int(row.size) for row in playlists.itertuples()},
             "fingerprint": self.fingerprint(),
             "warnings": [str(w) for w in self.warnings],
         }
+
+    def _share_of_tracks_in(self, playlist_ids: Iterable[str]) -> float:
+        """The share of tracks in playlists that sit in at least one of ``playlist_ids`` (a track in two
+        playlists counts once: what `pipeline.baseline` scores naming those playlists)."""
+        held = self.memberships.loc[self.memberships["playlist_id"].isin(list(playlist_ids)), "track_id"].nunique()
+        return float(held / max(self.memberships["track_id"].nunique(), 1))
 
     # ----- transformations -----------------------------------------------------------
     def exclude(self, names: Iterable[str]) -> "Library":

@@ -27,7 +27,7 @@ from threadpoolctl import threadpool_limits
 from pipeline.config import ConfigError, RunConfig
 from pipeline.features import track_frame
 from pipeline.fitting import (ONE_BLAS_THREAD, TrainingRows, chosen_settings, fit_rows, predict_raw_and_calibrated,
-                              predict_scores, prior_scores, training_history)
+                              predict_scores, training_history)
 from pipeline.imbalance import leaky_oversample_indices
 from pipeline.library import Library
 
@@ -41,7 +41,6 @@ class FoldResult:
     items: np.ndarray
     proba: np.ndarray
     calibrated: np.ndarray | None
-    baseline: np.ndarray
     fit_seconds: float
     history: list[dict]
     inner: tuple[np.ndarray, np.ndarray] | None = None
@@ -56,7 +55,7 @@ class OutOfFold:
     """Pooled out-of-fold scores: one row per held-out item, one column per playlist.
 
     ``proba`` is the model's own probability, ``calibrated`` the calibrated one (None when the
-    folds were fitted without calibration), ``baseline`` the training prior, ``truth`` which
+    folds were fitted without calibration), ``truth`` which
     playlists hold the item's track, ``fold`` the fold that scored it.
     """
 
@@ -64,7 +63,6 @@ class OutOfFold:
     track_ids: np.ndarray
     proba: np.ndarray
     calibrated: np.ndarray | None
-    baseline: np.ndarray
     truth: np.ndarray
     fold: np.ndarray
     fit_seconds: float
@@ -76,7 +74,7 @@ class OutOfFold:
         calibrated = (np.vstack([f.calibrated for f in folds])
                       if all(f.calibrated is not None for f in folds) else None)
         return cls(items=items, track_ids=rows.track_ids[items], proba=np.vstack([f.proba for f in folds]),
-                   calibrated=calibrated, baseline=np.vstack([f.baseline for f in folds]),
+                   calibrated=calibrated,
                    truth=rows.truth_for(rows.track_ids[items]),
                    fold=np.concatenate([np.full(len(f.items), i) for i, f in enumerate(folds)]),
                    fit_seconds=float(np.median([f.fit_seconds for f in folds])),
@@ -126,7 +124,7 @@ def _fit_fold(library: Library, config: RunConfig, rows: TrainingRows, train: np
         proba, calibrated = predict_raw_and_calibrated(model, frame, n_playlists)
     else:
         proba, calibrated = predict_scores(model, frame, n_playlists), None
-    return FoldResult(test, proba, calibrated, prior_scores(rows, train, len(test)), seconds,
+    return FoldResult(test, proba, calibrated, seconds,
                       training_history(model), model.inner_top_choices() if calibrate else None,
                       chosen_settings(model) if calibrate else None)
 

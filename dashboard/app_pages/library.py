@@ -8,6 +8,7 @@ from dashboard.library_views import (PROFILE_FEATURES, baseline_sentence, catch_
 from dashboard.sidebar import current_selection
 from pipeline.baseline import DEFINITION, LibraryBaseline, library_baseline
 from pipeline.recommended import CatchAll, catch_alls
+from dashboard.markdown_text import escape_markdown
 
 
 @st.cache_data(max_entries=8)
@@ -28,7 +29,7 @@ library = selection.library
 counts = library_counts(library)
 
 st.title("Your library")
-st.caption(library.source)
+st.caption(escape_markdown(library.source))
 
 columns = st.columns(5)
 columns[0].metric("Playlists", f"{counts['playlists']:,}")
@@ -43,7 +44,7 @@ columns[4].metric("Audio-feature coverage", f"{counts['feature_coverage']:.0%}",
                        "are left out of the model (see the warnings).")
 
 for warning in library.warnings:
-    st.warning(str(warning), icon=":material/warning:")
+    st.warning(escape_markdown(warning), icon=":material/warning:")
 
 names = playlist_order(library)
 sizes = playlist_table(library)
