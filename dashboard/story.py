@@ -155,9 +155,10 @@ def spread(result) -> Spread:
 
 def spread_sentence(label: str, result) -> str:
     s = spread(result)
+    reach = ("names every one of your playlists at least once" if s.playlists_predicted == s.playlists else
+             f"names only {s.playlists_predicted} of your {s.playlists} playlists at all")
     return (f"**{label}** sends {s.largest_three_predicted:.0%} of its predictions to the three largest "
-            f"playlists (they hold {s.largest_three_true:.0%} of the tracks) and ever predicts "
-            f"{s.playlists_predicted} of {s.playlists} playlists.")
+            f"playlists (they hold {s.largest_three_true:.0%} of the tracks) and {reach}.")
 
 
 @dataclass(frozen=True)

@@ -82,7 +82,9 @@ def test_spread_counts_what_the_largest_three_receive_and_which_playlists_are_ev
     assert spread.largest_three_predicted == pytest.approx(1.0)
     assert (spread.playlists_predicted, spread.playlists) == (3, 5)
     assert "100% of its predictions" in story.spread_sentence("None", skewed)
-    assert "ever predicts 3 of 5 playlists" in story.spread_sentence("None", skewed)
+    assert "names only 3 of your 5 playlists at all" in story.spread_sentence("None", skewed)
+    even = result("none", 0.7, predicted=(0.2, 0.2, 0.2, 0.2, 0.2))
+    assert "names every one of your playlists at least once" in story.spread_sentence("None", even)
 
 
 def test_chart_rows_carry_every_configuration_and_its_baseline():
