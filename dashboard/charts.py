@@ -1,8 +1,9 @@
 """Plotly figure builders: plain data in, a figure out; no Streamlit, no model code.
 
-Every chart that shows playlists takes the same ``colors`` map (`playlist_colors`), so a
+Every chart that colours playlists takes the same ``colors`` map (`playlist_colors`), so a
 playlist keeps its colour on every page; every chart that shows configurations colours
-them by imbalance strategy (`STRATEGY_COLORS`).
+them by imbalance strategy (`STRATEGY_COLORS`). Charts with a row per playlist grow with the
+playlists (`ROW_HEIGHT`, `CELL`), so every name shows at a hundred playlists too.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import colorsys
 from typing import Mapping, Sequence
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -22,6 +24,27 @@ PALETTE: tuple[str, ...] = (
 )
 STRATEGY_COLORS = {"class_weights": ACCENT, "oversample": "#F2A541", "smote": "#3DC6A8",
                    "none": "#A77BF3", "leaky": "#E8556D"}
+MARKER_SYMBOLS = ("circle", "diamond", "square", "triangle-up")
+"""One marker shape per configuration on the same chart, so colour is never the only difference."""
+ROW_HEIGHT = 20
+"""Pixels per playlist in the bar charts: one 11 px name per row, never skipped."""
+LABEL_CHARS = 28
+"""Longer playlist names are shortened on an axis (hover shows them whole)."""
+SHARE_ROWS = 40
+"""Playlists in the share chart unless all are asked for (about 940 px tall)."""
+FOCUS_PLAYLISTS = 15
+"""At most this many playlists in the confusion matrix drawn by default; the full one on demand."""
+CELL = 28
+"""Pixels per cell of the confusion matrix of the most mixed-up playlists: room for "12%"."""
+FULL_CELL = 14
+"""Pixels per cell of the full confusion matrix: one 9 px name per row and column."""
+FULL_COLUMNS = 42
+"""Columns of the full confusion matrix in view at once (at most ~860 px wide, so the page never
+squeezes the cells); the rest are a sideways drag away."""
+CELL_TEXT = 24
+"""Cells at least this big show their share; smaller ones only on hover."""
+OTHERS = "all other playlists"
+"""The column of a partial confusion matrix that gathers every playlist not shown."""
 SCORE_LABELS = {"accuracy": "Accuracy", "top3": "Top-3", "macro_f1": "Macro-F1",
                 "balanced_accuracy": "Balanced accuracy", "macro_ap": "Macro-AP"}
 
@@ -58,23 +81,45 @@ def _layout(figure: go.Figure, title: str | None = None, height: int = 380, **ex
 
 
 # ----- library ---------------------------------------------------------------------------------
-def playlist_sizes_figure(sizes: pd.DataFrame, colors: Mapping[str, str], highlight: int = 3) -> go.Figure:
-    """Bars of ``size`` per ``playlist_name`` (largest first); the largest ``highlight`` keep their
-    colour and carry their share of all playlist tracks, the rest are muted."""
+def playlist_sizes_figure(sizes: pd.DataFrame, colors: Mapping[str, str], highlight: int = 3,
+                          largest_share: float | None = None) -> go.Figure:
+    """Horizontal bars of ``size`` per ``playlist_name``, largest on top, one row per playlist (the
+    figure grows with them, so every name shows); the largest ``highlight`` keep their colour and carry
+    their ``share`` of the tracks (a track in two playlists counts in both), the rest are muted.
+    ``largest_share``: the share of tracks the largest ``highlight`` hold together (each counted once:
+    `pipeline.baseline`), for the title."""
     sizes = sizes.sort_values("size", ascending=False, kind="stable").reset_index(drop=True)
-    total = max(int(sizes["size"].sum()), 1)
+    shares = sizes["share"] if "share" in sizes else sizes["size"] / max(int(sizes["size"].sum()), 1)
     top = sizes.index < highlight
     bar_colors = [colors.get(name, ACCENT) if big else MUTED for name, big in zip(sizes["playlist_name"], top)]
-    labels = [f"{size / total:.0%}" if big else "" for size, big in zip(sizes["size"], top)]
+    labels = [f"{share:.0%}" if big else "" for share, big in zip(shares, top)]
     figure = go.Figure(go.Bar(
-        x=sizes["playlist_name"], y=sizes["size"], marker_color=bar_colors, text=labels,
-        textposition="outside", customdata=sizes["size"] / total,
-        hovertemplate="%{x}<br>%{y:,} tracks (%{customdata:.1%})<extra></extra>"))
-    share = sizes.loc[top, "size"].sum() / total
-    title = f"The largest {min(highlight, len(sizes))} playlists hold {share:.0%} of all playlist tracks"
-    figure.update_xaxes(tickangle=-40, automargin=True)
-    figure.update_yaxes(title_text="tracks")
-    return _layout(figure, title, height=420, showlegend=False)
+        y=sizes["playlist_name"], x=sizes["size"], orientation="h", marker_color=bar_colors, text=labels,
+        textposition="outside", cliponaxis=False, customdata=shares,
+        hovertemplate="%{y}<br>%{x:,} tracks (%{customdata:.0%} of your tracks)<extra></extra>"))
+    shown = min(highlight, len(sizes))
+    title = (f"The largest {shown} playlists hold {largest_share:.0%} of your tracks" if largest_share is not None
+             else f"Your {len(sizes)} playlists by size")
+    # the largest bar's label sits right of it, inside the plot, never under the title
+    figure.update_xaxes(title_text="tracks", range=[0, max(int(sizes["size"].max() if len(sizes) else 0), 1) * 1.12])
+    _every_playlist_axis(figure, list(sizes["playlist_name"]))
+    return _layout(figure, title, height=_rows_height(len(sizes)), showlegend=False)
+
+
+def _every_playlist_axis(figure: go.Figure, names: Sequence[str]) -> None:
+    """Playlists down the y axis, first on top, every name written (long ones shortened; hover has them whole)."""
+    figure.update_yaxes(range=[len(names) - 0.5, -0.5], tickmode="array", tickvals=list(names),
+                        ticktext=[_short(name) for name in names], automargin=True, tickfont=dict(size=11))
+
+
+def _rows_height(rows: int, row: int = ROW_HEIGHT, chrome: int = 110) -> int:
+    """Height of a chart with one ``row``-px row per playlist: title, legend and axis take ``chrome``."""
+    return max(300, chrome + row * rows)
+
+
+def _short(name: str, limit: int = LABEL_CHARS) -> str:
+    name = str(name)
+    return name if len(name) <= limit else name[:limit - 1] + "…"
 
 
 def feature_profile_figure(profile: pd.DataFrame, colors: Mapping[str, str]) -> go.Figure:
@@ -210,43 +255,91 @@ def scores_figure(rows: pd.DataFrame) -> go.Figure:
     return _layout(figure, None, height=380, barmode="group", bargap=0.25)
 
 
-def share_figure(shares: pd.DataFrame, colors: Mapping[str, str]) -> go.Figure:
-    """Where the predictions go: true share per playlist as bars, each configuration's
-    predicted share as a line on top (``shares``: ``playlist_name``, ``true_share``,
-    ``label``, ``strategy``, ``predicted_share``; playlists largest first)."""
+def share_figure(shares: pd.DataFrame, top: int | None = None) -> go.Figure:
+    """Where the predictions go, one row per playlist (largest on top, the figure grows with them):
+    its true share as a grey bar, each configuration's predicted share as a marker in the
+    strategy's colour. ``shares``: ``playlist_name``, ``true_share``, ``label``, ``strategy``,
+    ``predicted_share``. ``top`` keeps only that many of the largest playlists."""
     truth = shares.drop_duplicates("playlist_name").sort_values("true_share", ascending=False, kind="stable")
-    order = list(truth["playlist_name"])
+    order = list(truth["playlist_name"])[:top]
     figure = go.Figure(go.Bar(
-        x=order, y=truth["true_share"], name="true share", marker_color=[colors.get(n, TRUE_SHARE) for n in order],
-        opacity=0.45, hovertemplate="%{x}: %{y:.1%} of the tracks<extra>true share</extra>"))
-    for label, group in shares.groupby("label", sort=False):
+        y=order, x=truth["true_share"][:len(order)], orientation="h", name="true share",
+        marker_color=TRUE_SHARE, hovertemplate="%{y}: %{x:.1%} of the tracks<extra>true share</extra>"))
+    for number, (label, group) in enumerate(shares.groupby("label", sort=False)):
         group = group.set_index("playlist_name").reindex(order)
         strategy = group["strategy"].dropna().iloc[0]
         figure.add_trace(go.Scatter(
-            x=order, y=group["predicted_share"], name=f"predicted · {label}", mode="lines+markers",
-            line=dict(color=STRATEGY_COLORS.get(strategy, ACCENT), width=3,
-                      dash="dot" if strategy == "leaky" else "solid"),
-            hovertemplate="%{x}: %{y:.1%} of the predictions<extra>" + str(label) + "</extra>"))
-    figure.update_yaxes(tickformat=".0%", title_text="share of tracks")
-    figure.update_xaxes(tickangle=-40, automargin=True)
-    return _layout(figure, "Where the predictions go: predicted share against true share", height=440)
+            y=order, x=group["predicted_share"], name=f"predicted · {label}", mode="markers",
+            marker=_configuration_marker(number, STRATEGY_COLORS.get(strategy, ACCENT)),
+            hovertemplate="%{y}: %{x:.1%} of the predictions<extra>" + str(label) + "</extra>"))
+    figure.update_xaxes(tickformat=".0%", title_text="share of tracks", rangemode="tozero")
+    _every_playlist_axis(figure, order)
+    shown = "" if len(order) == len(truth) else f" · the {len(order)} largest of {len(truth)} playlists"
+    return _layout(figure, "Where the predictions go: predicted share against true share" + shown,
+                   height=_rows_height(len(order), chrome=140), barmode="overlay", bargap=0.35,
+                   legend=dict(orientation="h", x=0, xanchor="left", y=1.0, yanchor="bottom"),
+                   margin=dict(l=10, r=10, t=80, b=10))
 
 
-def confusion_figure(labels: Sequence[str], matrix: Sequence[Sequence[float]], title: str) -> go.Figure:
-    """Row-normalised confusion matrix: rows are true playlists, columns predicted ones (same order).
+def _configuration_marker(number: int, color: str) -> dict:
+    """The first configuration a filled circle, the others open shapes: equal values stay visible."""
+    if number == 0:
+        return dict(color=color, size=11, symbol="circle", line=dict(width=1, color="#0E1018"))
+    return dict(color=color, size=12, symbol=MARKER_SYMBOLS[number % len(MARKER_SYMBOLS)] + "-open",
+                line=dict(width=2.5, color=color))
 
-    With many playlists the column names would overlap, so they are left to the hover text.
+
+def _shown_part(labels: Sequence[str], counts: Sequence[Sequence[float]],
+                shown: Sequence[int] | None) -> tuple[list[str], list[str], np.ndarray]:
+    """Row names, column names and songs of the ``shown`` playlists, the rest of each row in `OTHERS`."""
+    counts = np.asarray(counts, dtype=float).reshape(len(labels), -1)
+    rows = list(range(len(labels))) if shown is None else list(shown)
+    names = [str(labels[i]) for i in rows]
+    songs = counts[np.ix_(rows, rows)]
+    if len(rows) == len(labels):
+        return names, names, songs
+    rest = np.clip(counts[rows].sum(axis=1) - songs.sum(axis=1), 0, None)
+    return names, names + [OTHERS], np.column_stack([songs, rest])
+
+
+def confusion_figure(labels: Sequence[str], counts: Sequence[Sequence[float]], title: str | None,
+                     shown: Sequence[int] | None = None, cell: int = CELL,
+                     columns_in_view: int | None = None) -> go.Figure:
+    """Confusion matrix, each row normalised: rows are true playlists, columns predicted ones, in
+    ``labels`` order; ``counts`` are songs (`pipeline.confusion.song_counts`), shown on hover.
+
+    ``shown`` (indices) keeps only those playlists; what their rows send to the others goes to a
+    last column, `OTHERS`, so every row still adds up to 100%. Every playlist is named on both
+    axes, cells are ``cell`` px square and the figure's size follows the playlists shown, so cells
+    never shrink; a cell of at least `CELL_TEXT` px shows its share. With more columns than
+    ``columns_in_view``, that many are in view and the rest are a sideways drag away.
     """
-    many = len(labels) > 12
+    names, columns, songs = _shown_part(labels, counts, shown)
+    totals = songs.sum(axis=1, keepdims=True)
+    share = np.divide(songs, totals, out=np.zeros_like(songs), where=totals > 0)
+    text = [[f"{v:.0%}" if v >= 0.005 else "" for v in row] for row in share] if cell >= CELL_TEXT else None
+    in_view = len(columns) if columns_in_view is None else min(columns_in_view, len(columns))
+    font = 11 if cell >= 20 else 9
     figure = go.Figure(go.Heatmap(
-        z=matrix, x=list(labels), y=list(labels), zmin=0, zmax=1, showscale=False, xgap=1, ygap=1,
-        colorscale=[[0, "#151826"], [0.25, "#27326F"], [1, ACCENT]],
-        hovertemplate="true %{y}<br>predicted %{x}<br>%{z:.0%} of the row<extra></extra>"))
-    figure.update_yaxes(autorange="reversed", title_text="true playlist", automargin=True,
-                        tickfont=dict(size=10 if many else 12))
-    figure.update_xaxes(title_text="predicted playlist", showticklabels=not many, tickangle=-40, automargin=True)
-    return _layout(figure, title, height=max(360, 110 + (16 if many else 28) * len(labels)),
-                   plot_bgcolor="rgba(0,0,0,0)")
+        z=share, x=columns, y=names, zmin=0, zmax=1, xgap=1, ygap=1, customdata=songs,
+        colorscale=[[0, "#151826"], [0.25, "#27326F"], [1, ACCENT]], text=text,
+        texttemplate="%{text}" if text else None, textfont=dict(size=10),
+        colorbar=dict(title=dict(text="share of the<br>true playlist", side="top"), tickformat=".0%",
+                      thickness=12, len=min(1.0, 300 / max(len(names) * cell, 1)), y=1, yanchor="top"),
+        hovertemplate="true %{y}<br>predicted %{x}<br>%{customdata:,.1~f} songs · %{z:.0%} of the true "
+                      "playlist's songs<extra></extra>"))
+    # plotly cannot measure text here: reserve ~0.62 em per character of the longest shortened name
+    label_room = round(0.62 * font * max([len(_short(name)) for name in columns] or [0])) + 26
+    figure.update_yaxes(autorange="reversed", title_text="true playlist", tickmode="array", tickvals=names,
+                        ticktext=[_short(n) for n in names], tickfont=dict(size=font), fixedrange=True)
+    figure.update_xaxes(title_text="predicted playlist", side="top", tickmode="array", tickvals=columns,
+                        ticktext=[_short(n) for n in columns], tickangle=-90, tickfont=dict(size=font),
+                        range=[-0.5, in_view - 0.5], fixedrange=in_view == len(columns))
+    top = label_room + (40 if title else 0)
+    return _layout(figure, title, height=top + len(names) * cell + 10, width=label_room + in_view * cell + 90,
+                   margin=dict(l=label_room, r=90, t=top, b=10), plot_bgcolor="rgba(0,0,0,0)",
+                   dragmode="pan" if in_view < len(columns) else False,
+                   title_yref="container", title_y=1, title_yanchor="top", title_pad_t=12)
 
 
 def reliability_figure(before: Sequence[Mapping[str, float]], after: Sequence[Mapping[str, float]],

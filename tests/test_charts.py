@@ -1,8 +1,13 @@
 """The dashboard's figure builders: what a reader of each chart would see."""
 
+import numpy as np
 import pandas as pd
 
 from dashboard import charts
+from pipeline import confusion
+
+MANY = [f"playlist {i:02d}" for i in range(92)]
+"""As many playlists as the library in the issue had: 92."""
 
 
 def test_every_playlist_keeps_one_distinct_colour_however_many_there_are():
@@ -22,13 +27,40 @@ def test_sizes_chart_highlights_the_largest_three_with_their_share():
     sizes = pd.DataFrame({"playlist_name": ["small", "big", "mid", "tiny", "second"],
                           "size": [10, 50, 20, 5, 15]})
     colors = charts.playlist_colors(["big", "mid", "second", "small", "tiny"])
-    figure = charts.playlist_sizes_figure(sizes, colors)
+    sizes["share"] = sizes["size"] / 80   # 80 tracks, some in two playlists
+    figure = charts.playlist_sizes_figure(sizes, colors, largest_share=0.7)
     bar = figure.data[0]
-    assert list(bar.x) == ["big", "mid", "second", "small", "tiny"]
+    assert bar.orientation == "h" and list(bar.y) == ["big", "mid", "second", "small", "tiny"]
+    assert list(bar.x) == [50, 20, 15, 10, 5]
     assert list(bar.marker.color[:3]) == [colors["big"], colors["mid"], colors["second"]]
     assert set(bar.marker.color[3:]) == {charts.MUTED}
-    assert list(bar.text) == ["50%", "20%", "15%", "", ""]
-    assert "85%" in figure.layout.title.text
+    assert list(bar.text) == ["62%", "25%", "19%", "", ""], "each playlist's share of the tracks"
+    assert figure.layout.title.text == "The largest 3 playlists hold 70% of your tracks"
+
+
+def plot_height_per_row(figure, rows: int) -> float:
+    margin = figure.layout.margin
+    return (figure.layout.height - margin.t - margin.b - 60) / rows  # 60: the value axis and its title
+
+
+def test_sizes_chart_of_92_playlists_names_every_one_and_keeps_the_top_labels_inside():
+    sizes = pd.DataFrame({"playlist_name": MANY, "size": range(600, 600 - 92 * 5, -5)})
+    figure = charts.playlist_sizes_figure(sizes, charts.playlist_colors(MANY))
+    axis = figure.layout.yaxis
+    assert axis.tickmode == "array" and list(axis.tickvals) == MANY, "every name written, none skipped"
+    assert tuple(axis.range) == (91.5, -0.5), "largest on top"
+    assert plot_height_per_row(figure, 92) >= 18, "the figure grows with the playlists"
+    bar = figure.data[0]
+    assert bar.textposition == "outside" and bar.cliponaxis is False
+    assert figure.layout.xaxis.range[1] >= 1.1 * 600, "room right of the largest bar for its share"
+
+
+def test_long_names_are_shortened_on_the_axis_and_whole_on_hover():
+    name = "enter_the_sacharine_yacht__beyond_the_horizon"
+    figure = charts.playlist_sizes_figure(pd.DataFrame({"playlist_name": [name, "b"], "size": [3, 2]}), {})
+    assert figure.data[0].y[0] == name
+    short = figure.layout.yaxis.ticktext[0]
+    assert len(short) == charts.LABEL_CHARS and short.endswith("…") and name.startswith(short[:-1])
 
 
 def test_profile_radar_draws_one_closed_outline_per_playlist_in_its_colour():
@@ -73,26 +105,104 @@ def test_scores_chart_groups_bars_by_score_and_hatches_the_leaky_column():
     assert list(baseline.y) == [0.2, 0.2]
 
 
-def test_share_chart_orders_playlists_by_true_share_and_draws_a_line_per_configuration():
-    shares = pd.DataFrame([
+def _share_rows(names, truths, configurations):
+    return pd.DataFrame([
         {"label": label, "strategy": strategy, "playlist_name": name, "true_share": truth, "predicted_share": p}
-        for label, strategy, predicted in (("Weights", "class_weights", (0.3, 0.4, 0.3)),
-                                           ("Oversampling", "oversample", (0.6, 0.2, 0.2)))
-        for name, truth, p in zip(("small", "big", "mid"), (0.2, 0.5, 0.3), predicted)])
-    figure = charts.share_figure(shares, {"big": "#123456"})
+        for label, strategy, predicted in configurations for name, truth, p in zip(names, truths, predicted)])
+
+
+def test_share_chart_orders_playlists_by_true_share_and_marks_each_configuration():
+    shares = _share_rows(("small", "big", "mid"), (0.2, 0.5, 0.3),
+                         (("Weights", "class_weights", (0.3, 0.4, 0.3)),
+                          ("Oversampling", "oversample", (0.6, 0.2, 0.2))))
+    figure = charts.share_figure(shares)
     truth, weights, oversampling = figure.data
-    assert list(truth.x) == ["big", "mid", "small"] and list(truth.y) == [0.5, 0.3, 0.2]
-    assert truth.marker.color[0] == "#123456"
-    assert list(weights.y) == [0.4, 0.3, 0.3] and list(oversampling.y) == [0.2, 0.2, 0.6]
-    assert oversampling.line.color == charts.STRATEGY_COLORS["oversample"]
+    assert truth.orientation == "h"
+    assert list(truth.y) == ["big", "mid", "small"] and list(truth.x) == [0.5, 0.3, 0.2]
+    assert list(weights.x) == [0.4, 0.3, 0.3] and list(oversampling.x) == [0.2, 0.2, 0.6]
+    assert weights.mode == oversampling.mode == "markers"
+    assert oversampling.marker.color == charts.STRATEGY_COLORS["oversample"]
+    assert weights.marker.symbol != oversampling.marker.symbol, "two configurations never differ by colour only"
+
+
+def test_share_chart_of_92_playlists_needs_no_palette_and_its_legend_matches_the_bars():
+    truths = np.linspace(0.03, 0.002, 92)
+    shares = _share_rows(MANY, truths, (("Weights", "class_weights", truths), ("Oversampling", "oversample", truths)))
+    figure = charts.share_figure(shares)
+    truth = figure.data[0]
+    assert truth.marker.color == charts.TRUE_SHARE, "one colour: the legend swatch is what the bars are"
+    assert truth.showlegend is not False and truth.name == "true share"
+    assert list(figure.layout.yaxis.tickvals) == MANY and plot_height_per_row(figure, 92) >= 18
+    legend = figure.layout.legend
+    assert legend.orientation == "h" and legend.y >= 1 and legend.yanchor == "bottom", \
+        "the legend sits above the bars, never on the largest ones"
+
+    top = charts.share_figure(shares, top=20)
+    assert list(top.data[0].y) == MANY[:20] and len(top.data[1].x) == 20
+    assert "the 20 largest of 92 playlists" in top.layout.title.text
 
 
 def test_confusion_heatmap_keeps_the_order_and_a_fixed_zero_to_one_scale():
-    figure = charts.confusion_figure(["A", "B"], [[0.8, 0.2], [0.1, 0.9]], "title")
+    figure = charts.confusion_figure(["A", "B"], [[8, 2], [1, 9]], "title")
     heatmap = figure.data[0]
     assert list(heatmap.x) == list(heatmap.y) == ["A", "B"]
+    assert np.allclose(heatmap.z, [[0.8, 0.2], [0.1, 0.9]]), "each row adds up to 100%"
     assert (heatmap.zmin, heatmap.zmax) == (0, 1)
     assert figure.layout.yaxis.autorange == "reversed"
+    assert [list(row) for row in heatmap.text] == [["80%", "20%"], ["10%", "90%"]]
+    assert np.allclose(heatmap.customdata, [[8, 2], [1, 9]]), "songs on hover"
+
+
+def cell_size(figure) -> tuple[float, float]:
+    """(width, height) of one cell in px, from the figure's size, margins and the columns in view."""
+    layout, heatmap = figure.layout, figure.data[0]
+    low, high = layout.xaxis.range
+    width = (layout.width - layout.margin.l - layout.margin.r) / (high - low)
+    height = (layout.height - layout.margin.t - layout.margin.b) / len(heatmap.y)
+    return width, height
+
+
+def _mixed_up_counts(n: int) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    return np.diag(np.linspace(300, 20, n)) + rng.poisson(0.5, (n, n))
+
+
+def test_the_matrix_of_the_most_mixed_up_of_92_playlists_is_labelled_on_both_axes_with_a_colour_scale():
+    counts = _mixed_up_counts(92)
+    shown = confusion.focus_playlists(counts, limit=charts.FOCUS_PLAYLISTS)
+    figure = charts.confusion_figure(MANY, counts, "t", shown=shown)
+    heatmap = figure.data[0]
+    names = [MANY[i] for i in shown]
+    assert list(heatmap.y) == names and list(heatmap.x) == names + [charts.OTHERS]
+    assert list(figure.layout.xaxis.tickvals) == names + [charts.OTHERS], "predicted playlists named too"
+    assert list(figure.layout.yaxis.tickvals) == names
+    assert heatmap.showscale is not False and heatmap.colorbar.tickformat == ".0%"
+    assert np.allclose(np.sum(heatmap.z, axis=1), 1), "the rest of each row is in the last column"
+    width, height = cell_size(figure)
+    assert width >= 24 and height >= 24
+    assert heatmap.texttemplate == "%{text}"
+
+
+def test_cells_keep_their_size_however_many_playlists_are_shown():
+    sizes = {n: cell_size(charts.confusion_figure(MANY[:n], _mixed_up_counts(n), "t")) for n in (3, 8, 15)}
+    assert all(width >= 24 and height >= 24 for width, height in sizes.values())
+    heights = [charts.confusion_figure(MANY[:n], _mixed_up_counts(n), "t").layout.height for n in (3, 8, 15)]
+    assert heights == sorted(heights) and heights[0] < heights[-1], "the figure grows with the rows shown"
+
+
+def test_the_full_matrix_of_92_playlists_keeps_cells_of_12_px_and_drags_sideways_to_the_rest():
+    long_names = [f"{name} with a long name, shortened" for name in MANY]
+    figure = charts.confusion_figure(long_names, _mixed_up_counts(92), None, cell=charts.FULL_CELL,
+                                     columns_in_view=charts.FULL_COLUMNS)
+    heatmap = figure.data[0]
+    assert len(heatmap.y) == len(heatmap.x) == 92
+    assert list(figure.layout.xaxis.tickvals) == list(figure.layout.yaxis.tickvals) == long_names
+    width, height = cell_size(figure)
+    assert width >= 12 and height >= 12
+    assert tuple(figure.layout.xaxis.range) == (-0.5, charts.FULL_COLUMNS - 0.5)
+    assert figure.layout.dragmode == "pan" and figure.layout.yaxis.fixedrange
+    assert figure.layout.width <= 900, "fits the page, so the browser keeps the cell size"
+    assert heatmap.text is None, "12 px cells show their share on hover only"
 
 
 def test_trial_history_draws_the_best_so_far_as_a_rising_step_and_keeps_pruned_trials_apart():

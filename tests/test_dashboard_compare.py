@@ -88,12 +88,25 @@ def test_the_charts_show_scores_baselines_spread_and_confusion_for_each_column(e
     names = [t["name"] for t in shares]
     assert names == ["true share", "predicted · Class weights", "predicted · Random oversampling"]
     demo = demo_library()
-    assert shares[0]["x"][0] == demo.playlists()["playlist_name"].iloc[0]
-    assert abs(sum(shares[1]["y"]) - 1) < 1e-6, "predicted shares add up to all predictions"
+    assert shares[0]["y"][0] == demo.playlists()["playlist_name"].iloc[0]
+    assert abs(sum(shares[1]["x"]) - 1) < 1e-6, "predicted shares add up to all predictions"
     for strategy in ("class_weights", "oversample"):
         confusion = chart(at, f"confusion_{strategy}")["data"][0]
-        assert len(confusion["z"]) == len(demo.playlists())
+        assert len(confusion["z"]) == charts.FOCUS_PLAYLISTS and confusion["x"][-1] == charts.OTHERS
         assert all(abs(sum(row) - 1) < 1e-3 or sum(row) == 0 for row in confusion["z"])
+
+
+def test_each_column_lists_its_worst_mix_ups_and_every_playlist_is_one_click_away(evaluated):
+    at = compare_page_with_results(evaluated)
+    tables = [d.value for d in at.dataframe if "predicted_playlist" in d.value.columns]
+    assert len(tables) == 2 and all(0 < len(t) <= 5 for t in tables), "one short list per column"
+    assert [t.label for t in at.tabs] == ["Class weights", "Random oversampling"]
+    assert "confusion_all_class_weights" not in [c.key for c in at.get("plotly_chart")]
+    at.session_state["confusion_all_open_class_weights"] = True
+    at.run()
+    full = chart(at, "confusion_all_class_weights")["data"][0]
+    assert len(full["y"]) == len(full["x"]) == len(demo_library().playlists())
+    assert not [t for t in at.toggle if t.key == "compare_shares_all"], "33 playlists: all in the share chart"
 
 
 def test_the_leaky_column_is_marked_explained_and_put_in_perspective(evaluated):

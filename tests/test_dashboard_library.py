@@ -47,8 +47,10 @@ def test_the_demo_library_opens_with_its_counts_and_the_imbalance(app):
     assert bar_names(sizes)[:3] == largest
     assert sizes["marker"]["color"][:3] == list(charts.PALETTE[:3])
     assert set(sizes["marker"]["color"][3:]) == {charts.MUTED}
-    share = demo.summary()["largest_three_share"]
-    assert f"{share:.0%}" in chart(app, "sizes_chart")["layout"]["title"]["text"]
+    share = library_baseline(demo).top3
+    assert chart(app, "sizes_chart")["layout"]["title"]["text"] == (
+        f"The largest 3 playlists hold {share:.0%} of your tracks")
+    assert f"{share:.0%}" in " ".join(c.value for c in app.caption), "the same share as the baseline caption"
 
 
 def test_profiles_and_scatter_draw_the_chosen_playlists_in_the_same_colours_as_the_bars(app):

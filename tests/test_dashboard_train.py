@@ -1,5 +1,6 @@
 """The Train & tune page (Streamlit AppTest) on a small library saved on the server."""
 
+import json
 import os
 import subprocess
 import sys
@@ -167,3 +168,74 @@ def test_a_result_stored_by_an_older_version_is_computed_again_not_a_crash(small
     again = open_train_page(small_library_folder)
     assert not again.exception and not again.metric
     assert again.button(key="train_run").label == "Train and evaluate"
+
+
+def pairs_table(at):
+    """The table of the most mixed-up pairs, as the page hands it to the browser."""
+    return next(d.value for d in at.dataframe if "predicted_playlist" in d.value.columns)
+
+
+def cell_px(spec: dict) -> tuple[float, float]:
+    """(width, height) in px of one cell of a confusion chart, from its size, margins and columns in view."""
+    layout, heatmap = spec["layout"], spec["data"][0]
+    low, high = layout["xaxis"]["range"]
+    return ((layout["width"] - layout["margin"]["l"] - layout["margin"]["r"]) / (high - low),
+            (layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]) / len(heatmap["y"]))
+
+
+def test_the_scores_say_which_playlists_get_mixed_up_in_a_labelled_matrix(small_library_folder):
+    at = open_train_page(small_library_folder)
+    at.button(key="train_run").click().run()
+    wait_until(at, lambda at: at.metric)
+    assert "Which playlists get mixed up" in [h.value for h in at.subheader]
+    pairs = pairs_table(at)
+    assert 0 < len(pairs) <= 10 and list(pairs["songs"]) == sorted(pairs["songs"], reverse=True)
+    assert set(pairs["true_playlist"]) | set(pairs["predicted_playlist"]) <= {"Workout", "Chill", "Jazz", "Party"}
+    matrix = chart(at, "train_confusion")
+    heatmap = matrix["data"][0]
+    assert heatmap["y"] == heatmap["x"] == ["Workout", "Chill", "Jazz", "Party"], "four playlists: all of them"
+    assert matrix["layout"]["xaxis"]["tickvals"] == heatmap["x"], "the predicted playlists are named too"
+    assert heatmap["colorbar"]["tickformat"] == ".0%" and heatmap.get("showscale") is not False
+    assert min(cell_px(matrix)) >= 24
+    assert not [e for e in at.expander if "full matrix" in e.label], "nothing more to show on demand"
+
+
+def test_at_92_playlists_the_worst_pairs_a_readable_matrix_and_the_full_one_on_demand(shared_data):
+    """99 playlists, of which the sidebar leaves the catch-alls out: 92, as in the issue."""
+    at = open_train_page(shared_data("exportify-seankmchenry-2024"), model="dummy")
+    at.button(key="train_run").click().run()
+    wait_until(at, lambda at: at.metric, timeout=300)
+    pairs = pairs_table(at)
+    assert len(pairs) == 10 and (pairs["share_of_true"] > 0).all()
+    matrix = chart(at, "train_confusion")
+    heatmap = matrix["data"][0]
+    assert len(heatmap["y"]) == 15 and heatmap["x"][-1] == "all other playlists"
+    assert set(pairs["true_playlist"].head(5)) <= set(heatmap["y"]), "the worst pairs are in the matrix"
+    assert matrix["layout"]["yaxis"]["tickvals"] == heatmap["y"], "every true playlist named"
+    assert matrix["layout"]["xaxis"]["tickvals"] == heatmap["x"], "every predicted playlist named"
+    assert min(cell_px(matrix)) >= 24
+    assert "train_confusion_all" not in [c.key for c in at.get("plotly_chart")], "built only when asked for"
+
+    everything = next(e for e in at.expander if "full matrix" in e.label)
+    playlists = int(everything.label.split()[-1])
+    assert 90 <= playlists <= 99, "every playlist but the catch-alls"
+    at.session_state["train_confusion_all_open"] = True
+    at.run()
+    full = chart(at, "train_confusion_all")
+    assert len(full["data"][0]["y"]) == len(full["data"][0]["x"]) == playlists
+    assert len(full["layout"]["xaxis"]["tickvals"]) == len(full["layout"]["yaxis"]["tickvals"]) == playlists
+    assert min(cell_px(full)) >= 12
+    assert full["layout"]["dragmode"] == "pan"
+    assert any("drag the matrix sideways" in c.value for c in at.caption)
+
+
+def test_the_per_playlist_table_names_its_scores_in_words_with_one_decimal(small_library_folder):
+    at = open_train_page(small_library_folder)
+    at.button(key="train_run").click().run()
+    wait_until(at, lambda at: at.metric)
+    at.session_state["train_per_playlist_open"] = True
+    at.run()
+    table = next(d for d in at.dataframe if "precision" in d.value.columns)
+    config = json.loads(table.proto.columns)
+    assert config["ap"]["label"] == "Average precision" and config["ap"]["type_config"]["format"] == "%.1f%%"
+    assert table.value["recall"].between(0, 100).all() and table.value["recall"].max() > 1, "percent, not a share"

@@ -5,6 +5,7 @@ import streamlit as st
 from dashboard import charts, story, work
 from dashboard.score_cards import score_cards
 from dashboard.sidebar import SIDEBAR_STRATEGIES, current_selection
+from pipeline import confusion
 from pipeline.config import MODEL_LABELS, STRATEGY_LABELS
 
 LEAK_EXPLAINED = (
@@ -79,10 +80,13 @@ st.plotly_chart(charts.scores_figure(story.score_rows(columns)), key="compare_sc
 st.caption("Bars are cross-validated scores; the white tick is the baseline that always answers with the "
            "largest playlist. Hatched bars come from the leaky set-up and are not real.")
 
-st.plotly_chart(charts.share_figure(story.share_rows([(labels[s], results[s]) for s in honest]), selection.colors),
-                key="compare_shares")
-st.caption("Bars: each playlist's share of the tracks. Lines: its share of the predictions. A line above the "
-           "bars on the left means the model leans on your biggest playlists.")
+shares = story.share_rows([(labels[s], results[s]) for s in honest])
+playlists = shares["playlist_name"].nunique()
+every_share = playlists > charts.SHARE_ROWS and st.toggle(f"Show all {playlists} playlists", key="compare_shares_all",
+                                                          help=f"The chart shows the {charts.SHARE_ROWS} largest.")
+st.plotly_chart(charts.share_figure(shares, top=None if every_share else charts.SHARE_ROWS), key="compare_shares")
+st.caption("Grey bars: each playlist's share of the tracks. Markers: its share of each configuration's "
+           "predictions. Markers right of the bars at the top mean the model leans on your biggest playlists.")
 
 
 def parameters_used(config) -> str:
@@ -106,9 +110,37 @@ def draw_column(strategy: str, result) -> None:
                  help="Folds split by track; any resampling happens inside the training fold only.")
     st.caption(parameters_used(configs[strategy]))
     score_cards(result, st.columns(2), describe_baseline=len(strategies) == 2)
-    st.plotly_chart(charts.confusion_figure(result.confusion_labels, result.confusion, "Confusion (row-normalised)"),
-                    key=f"confusion_{strategy}")
+    pairs = confusion.most_confused_pairs(result.confusion_labels, confusion.counts_of(result), top=5)
+    st.markdown("**Mixed up most**")
+    if pairs.empty:
+        st.caption("No song was predicted into a playlist that does not hold it.")
+    else:
+        st.dataframe(pairs.assign(share_of_true=100 * pairs["share_of_true"]), hide_index=True,
+                     key=f"pairs_{strategy}",
+                     column_config={"true_playlist": "Songs of", "predicted_playlist": "predicted as",
+                                    "songs": st.column_config.NumberColumn("Songs", format="%.0f"),
+                                    "share_of_true": st.column_config.NumberColumn("Share", format="%.0f%%")})
     draw_reliability(strategy, result)
+
+
+def draw_confusion(strategy: str, result) -> None:
+    """The playlists in the most mixed-up pairs as a labelled matrix; every playlist on demand."""
+    names, counts = result.confusion_labels, confusion.counts_of(result)
+    shown = confusion.focus_playlists(counts, limit=charts.FOCUS_PLAYLISTS)
+    title = "Each playlist's songs, by predicted playlist" if len(shown) == len(names) else \
+        f"The {len(shown)} playlists in the most mixed-up pairs, by predicted playlist"
+    st.plotly_chart(charts.confusion_figure(names, counts, title, shown=shown), width="content",
+                    key=f"confusion_{strategy}")
+    if len(shown) < len(names):
+        everything = st.expander(f"Every playlist: the full matrix of {len(names)}", on_change="rerun",
+                                 key=f"confusion_all_open_{strategy}")
+        if everything.open:
+            if len(names) > charts.FULL_COLUMNS:
+                everything.caption(f"{charts.FULL_COLUMNS} predicted playlists in view: drag the matrix sideways "
+                                   "for the others.")
+            everything.plotly_chart(charts.confusion_figure(names, counts, None, cell=charts.FULL_CELL,
+                                                            columns_in_view=charts.FULL_COLUMNS),
+                                    width="content", key=f"confusion_all_{strategy}")
 
 
 def draw_reliability(strategy: str, result) -> None:
@@ -129,6 +161,11 @@ def draw_reliability(strategy: str, result) -> None:
 for column, strategy in zip(st.columns(len(strategies), gap="large"), strategies):
     with column:
         draw_column(strategy, results[strategy])
+
+st.subheader("Which playlists get mixed up")
+for tab, strategy in zip(st.tabs([labels[s] for s in strategies]), strategies):
+    with tab:
+        draw_confusion(strategy, results[strategy])
 
 if "leaky" in strategies:
     st.warning(LEAK_EXPLAINED, icon=":material/report:")

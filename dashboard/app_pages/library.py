@@ -48,8 +48,10 @@ for warning in library.warnings:
 
 names = playlist_order(library)
 sizes = playlist_table(library)
-st.plotly_chart(charts.playlist_sizes_figure(sizes, selection.colors), key="sizes_chart")
 baseline, found = baseline_and_catch_alls(library, selection.fingerprint, tuple(names))
+st.plotly_chart(charts.playlist_sizes_figure(sizes, selection.colors,
+                                             largest_share=baseline.top3 if baseline is not None else None),
+                key="sizes_chart")
 if baseline is not None:
     st.caption(baseline_sentence(baseline), help=DEFINITION)
 if found:

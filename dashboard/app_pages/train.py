@@ -6,8 +6,12 @@ import streamlit as st
 from dashboard import charts, story, work
 from dashboard.score_cards import baselines, score_cards
 from dashboard.sidebar import current_selection
+from pipeline import confusion
 from pipeline.config import MODEL_LABELS
 from pipeline.tuning import IMPORTANCE_MIN_TRIALS, OBJECTIVES
+
+PER_PLAYLIST_SCORES = {"precision": "Precision", "recall": "Recall", "f1": "F1", "ap": "Average precision",
+                       "true_share": "True share", "predicted_share": "Predicted share"}
 
 
 def listing(params: dict, tuned: dict | None = None) -> str:
@@ -15,6 +19,37 @@ def listing(params: dict, tuned: dict | None = None) -> str:
     tuned = tuned or {}
     return ", ".join((f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}") + (" (tuned)" if k in tuned else "")
                      for k, v in sorted(params.items()))
+
+
+def draw_mix_ups(result) -> None:
+    """The pairs of playlists mixed up most, a labelled matrix of the playlists in them, and the
+    full matrix on demand: readable at four playlists and at a hundred."""
+    labels, counts = result.confusion_labels, confusion.counts_of(result)
+    pairs = confusion.most_confused_pairs(labels, counts, top=10)
+    if pairs.empty:
+        st.success("No song was predicted into a playlist that does not hold it.", icon=":material/check_circle:")
+        return
+    st.dataframe(pairs.assign(share_of_true=100 * pairs["share_of_true"]), hide_index=True, key="train_pairs",
+                 column_config={"true_playlist": "Songs of", "predicted_playlist": "predicted as",
+                                "songs": st.column_config.NumberColumn("Songs", format="%.0f"),
+                                "share_of_true": st.column_config.NumberColumn("Share of its songs", format="%.0f%%")})
+    st.caption("Out-of-fold predictions, most songs first. A song in several playlists counts as a share of one "
+               "in each, so counts are rounded.")
+    shown = confusion.focus_playlists(counts, limit=charts.FOCUS_PLAYLISTS)
+    title = "Each playlist's songs, by predicted playlist" if len(shown) == len(labels) else \
+        f"The {len(shown)} playlists in the most mixed-up pairs, by predicted playlist"
+    st.plotly_chart(charts.confusion_figure(labels, counts, title, shown=shown), width="content",
+                    key="train_confusion")
+    if len(shown) < len(labels):
+        everything = st.expander(f"Every playlist: the full matrix of {len(labels)}", key="train_confusion_all_open",
+                                 on_change="rerun")
+        if everything.open:
+            if len(labels) > charts.FULL_COLUMNS:
+                everything.caption(f"{charts.FULL_COLUMNS} predicted playlists in view: drag the matrix sideways "
+                                   "for the others.")
+            everything.plotly_chart(charts.confusion_figure(labels, counts, None, cell=charts.FULL_CELL,
+                                                            columns_in_view=charts.FULL_COLUMNS),
+                                    width="content", key="train_confusion_all")
 
 
 selection = current_selection()
@@ -47,10 +82,12 @@ else:
     per_playlist = st.expander("Per playlist", key="train_per_playlist_open", on_change="rerun")
     if per_playlist.open:
         table = pd.DataFrame([vars(p) for p in result.per_playlist]).drop(columns=["playlist_id"])
+        table[list(PER_PLAYLIST_SCORES)] *= 100   # shown as 83.4%, one decimal like the score cards
         per_playlist.dataframe(table, hide_index=True, key="train_per_playlist", column_config={
             "playlist_name": "Playlist", "size": "Tracks",
-            **{c: st.column_config.NumberColumn(c.replace("_", " ").capitalize(), format="percent")
-               for c in ("precision", "recall", "f1", "ap", "true_share", "predicted_share")}})
+            **{c: st.column_config.NumberColumn(label, format="%.1f%%") for c, label in PER_PLAYLIST_SCORES.items()}})
+    st.subheader("Which playlists get mixed up")
+    draw_mix_ups(result)
 
 # ----- tuning -----------------------------------------------------------------------------------
 st.subheader("Tune with Optuna")
