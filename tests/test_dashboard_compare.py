@@ -101,10 +101,10 @@ def test_each_column_lists_its_worst_mix_ups_and_every_playlist_is_one_click_awa
     tables = [d.value for d in at.dataframe if "predicted_playlist" in d.value.columns]
     assert len(tables) == 2 and all(0 < len(t) <= 5 for t in tables), "one short list per column"
     assert [t.label for t in at.tabs] == ["Class weights", "Random oversampling"]
-    assert "confusion_all_class_weights" not in [c.key for c in at.get("plotly_chart")]
-    at.session_state["confusion_all_open_class_weights"] = True
+    assert "confusion_class_weights_all" not in [c.key for c in at.get("plotly_chart")]
+    at.session_state["confusion_class_weights_all_open"] = True
     at.run()
-    full = chart(at, "confusion_all_class_weights")["data"][0]
+    full = chart(at, "confusion_class_weights_all")["data"][0]
     assert len(full["y"]) == len(full["x"]) == len(demo_library().playlists())
     assert not [t for t in at.toggle if t.key == "compare_shares_all"], "33 playlists: all in the share chart"
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import charts, story, work
+from dashboard.confusion_view import draw_confusion
 from dashboard.score_cards import score_cards
 from dashboard.sidebar import SIDEBAR_STRATEGIES, current_selection
 from pipeline import confusion
@@ -123,26 +124,6 @@ def draw_column(strategy: str, result) -> None:
     draw_reliability(strategy, result)
 
 
-def draw_confusion(strategy: str, result) -> None:
-    """The playlists in the most mixed-up pairs as a labelled matrix; every playlist on demand."""
-    names, counts = result.confusion_labels, confusion.counts_of(result)
-    shown = confusion.focus_playlists(counts, limit=charts.FOCUS_PLAYLISTS)
-    title = "Each playlist's songs, by predicted playlist" if len(shown) == len(names) else \
-        f"The {len(shown)} playlists in the most mixed-up pairs, by predicted playlist"
-    st.plotly_chart(charts.confusion_figure(names, counts, title, shown=shown), width="content",
-                    key=f"confusion_{strategy}")
-    if len(shown) < len(names):
-        everything = st.expander(f"Every playlist: the full matrix of {len(names)}", on_change="rerun",
-                                 key=f"confusion_all_open_{strategy}")
-        if everything.open:
-            if len(names) > charts.FULL_COLUMNS:
-                everything.caption(f"{charts.FULL_COLUMNS} predicted playlists in view: drag the matrix sideways "
-                                   "for the others.")
-            everything.plotly_chart(charts.confusion_figure(names, counts, None, cell=charts.FULL_CELL,
-                                                            columns_in_view=charts.FULL_COLUMNS),
-                                    width="content", key=f"confusion_all_{strategy}")
-
-
 def draw_reliability(strategy: str, result) -> None:
     check = story.confidence_check(result)
     if check is None:
@@ -165,7 +146,7 @@ for column, strategy in zip(st.columns(len(strategies), gap="large"), strategies
 st.subheader("Which playlists get mixed up")
 for tab, strategy in zip(st.tabs([labels[s] for s in strategies]), strategies):
     with tab:
-        draw_confusion(strategy, results[strategy])
+        draw_confusion(results[strategy], key=f"confusion_{strategy}")
 
 if "leaky" in strategies:
     st.warning(LEAK_EXPLAINED, icon=":material/report:")

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import charts, story, work
+from dashboard.confusion_view import draw_confusion
 from dashboard.score_cards import baselines, score_cards
 from dashboard.sidebar import current_selection
 from pipeline import confusion
@@ -35,21 +36,7 @@ def draw_mix_ups(result) -> None:
                                 "share_of_true": st.column_config.NumberColumn("Share of its songs", format="%.0f%%")})
     st.caption("Out-of-fold predictions, most songs first. A song in several playlists counts as a share of one "
                "in each, so counts are rounded.")
-    shown = confusion.focus_playlists(counts, limit=charts.FOCUS_PLAYLISTS)
-    title = "Each playlist's songs, by predicted playlist" if len(shown) == len(labels) else \
-        f"The {len(shown)} playlists in the most mixed-up pairs, by predicted playlist"
-    st.plotly_chart(charts.confusion_figure(labels, counts, title, shown=shown), width="content",
-                    key="train_confusion")
-    if len(shown) < len(labels):
-        everything = st.expander(f"Every playlist: the full matrix of {len(labels)}", key="train_confusion_all_open",
-                                 on_change="rerun")
-        if everything.open:
-            if len(labels) > charts.FULL_COLUMNS:
-                everything.caption(f"{charts.FULL_COLUMNS} predicted playlists in view: drag the matrix sideways "
-                                   "for the others.")
-            everything.plotly_chart(charts.confusion_figure(labels, counts, None, cell=charts.FULL_CELL,
-                                                            columns_in_view=charts.FULL_COLUMNS),
-                                    width="content", key="train_confusion_all")
+    draw_confusion(result, key="train_confusion")
 
 
 selection = current_selection()
