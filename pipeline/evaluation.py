@@ -71,6 +71,12 @@ class EvaluationResult:
     history: list[dict] = field(default_factory=list)
     fit_seconds: float = 0.0
     library_fingerprint: str = ""
+    training_rows: int = 0
+    """Median rows a fold's model trained on, copies of the sampler included (0: stored before it was counted)."""
+    real_training_rows: int = 0
+    """Median distinct playlist rows among them: ``training_rows - real_training_rows`` are copies or synthetic."""
+    training_mb: float = 0.0
+    """Median MB of encoded training data a fold's model was fitted on."""
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -131,6 +137,7 @@ def evaluate(library: Library, config: RunConfig, folds: int = 5, progress: Prog
         history=backtest.history or oof.history,
         fit_seconds=oof.fit_seconds,
         library_fingerprint=library.fingerprint(),
+        training_rows=oof.training_rows, real_training_rows=oof.real_rows, training_mb=oof.training_mb,
     )
 
 

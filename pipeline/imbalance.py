@@ -31,6 +31,15 @@ def make_sampler(strategy: str, seed: int, smote_k: int = 5):
     return None
 
 
+def rows_after_resampling(strategy: str, y: np.ndarray) -> int:
+    """How many rows a model trains on after the strategy's sampler: every playlist brought up to
+    the largest for random oversampling and SMOTE (`make_sampler`), the rows themselves otherwise."""
+    if strategy not in ("oversample", "smote") or len(y) == 0:
+        return len(y)
+    counts = np.unique(y, return_counts=True)[1]
+    return int(len(counts) * counts.max())
+
+
 def class_weights(y: np.ndarray, power: float = 1.0) -> np.ndarray:
     """Per-sample weights ``(n / (k * n_c)) ** power``: 0 = unweighted, 1 = fully balanced.
 

@@ -194,3 +194,31 @@ def test_each_column_says_which_parameters_it_used_tuned_or_not(evaluated):
     at.run()
     assert "Used: class_weight_power=0.5 (tuned); the model's default parameters otherwise." in [
         c.value for c in at.caption]
+
+
+def test_the_page_ends_with_what_decided_between_class_weights_and_oversampling(evaluated):
+    at = compare_page_with_results(evaluated)
+    weights, oversampling = stored("class_weights"), stored("oversample")
+    assert weights.training_rows == weights.real_training_rows > 0
+    assert oversampling.training_rows > oversampling.real_training_rows, "the copies were counted"
+    decided = story.what_decided_it("Class weights", weights, "Random oversampling", oversampling)
+    text = [m.value for m in at.main.markdown]
+    assert at.main.subheader[-1].value == "What decided it"
+    assert text[-len(decided):] == decided, "the last words on the page"
+    assert not any("nearest-neighbour" in t for t in text), "no neighbour-based results stored yet"
+
+
+def test_stored_nearest_neighbour_results_say_what_oversampling_did_to_that_model(evaluated):
+    shutil.copytree(evaluated, os.environ["PLAYLIST_ENHANCER_DATA_DIR"], dirs_exist_ok=True)
+    fingerprint = demo_library().fingerprint()
+    neighbours = []
+    for strategy, accuracy in (("class_weights", 0.61), ("oversample", 0.52)):
+        knn = replace(stored(strategy), config=replace(page_config(strategy), model="knn"))
+        knn = replace(knn, metrics=replace(knn.metrics, accuracy=accuracy))
+        results_store.write_json(results_store.evaluation_path(fingerprint, knn.config, 3), knn.to_dict())
+        neighbours.append(knn)
+    at = open_app("compare", model="dummy")
+    text = " ".join(m.value for m in at.main.markdown)
+    assert "tie on accuracy and macro-AP, so what each costs decides" in text, "the baseline model's columns tie"
+    assert "On the nearest-neighbour model, **Random oversampling** instead of class weights moved accuracy " \
+           "61.0% → 52.0% (-9.0 points)" in text

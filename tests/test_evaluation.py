@@ -270,3 +270,34 @@ def test_without_calibration_evaluation_reports_no_confidence_checks(library):
     result = evaluate(library, RunConfig(model="knn", strategy="none"), folds=2, calibrate=False)
     assert result.calibrated is None and result.calibrated_backtest is None
     assert result.reliability == {} and result.threshold_checks == [] and result.chosen_params == []
+
+
+@pytest.mark.parametrize("strategy", HONEST)
+def test_each_fold_counts_the_rows_its_model_trained_on_and_how_many_were_real(library, rows, spies, strategy):
+    config = RunConfig(model="logreg", strategy=strategy, encoding=RAW_AUDIO, seed=3)
+    for fold in iterate_folds(library, config, rows, 3, lambda *_: None):
+        X, _ = spies["model"][-1]
+        real = len(rows.labels) - sum(rows.track_ids[i] in set(rows.track_ids[fold.items])
+                                      for i in range(len(rows.labels)))
+        assert fold.training_rows == len(X), "the rows the model was fitted on, copies included"
+        assert fold.real_rows == real
+        if strategy in ("oversample", "smote"):
+            assert fold.training_rows > fold.real_rows
+        else:
+            assert fold.training_rows == fold.real_rows
+        assert fold.training_mb > 0
+
+
+def test_a_result_reports_training_rows_time_and_memory_and_older_results_still_load(library):
+    weights = evaluate(library, RunConfig(model="knn", strategy="class_weights"), folds=3, calibrate=False)
+    copies = evaluate(library, RunConfig(model="knn", strategy="oversample"), folds=3, calibrate=False)
+    assert weights.training_rows == weights.real_training_rows == copies.real_training_rows > 0
+    assert copies.training_rows > copies.real_training_rows, "oversampling added copies"
+    assert weights.fit_seconds > 0 and weights.training_mb > 0
+    assert copies.training_mb > weights.training_mb, "the copies take room"
+    again = EvaluationResult.from_dict(json.loads(json.dumps(copies.to_dict())))
+    assert (again.training_rows, again.real_training_rows, again.training_mb) == (
+        copies.training_rows, copies.real_training_rows, copies.training_mb)
+    older = {k: v for k, v in copies.to_dict().items()
+             if k not in ("training_rows", "real_training_rows", "training_mb")}
+    assert EvaluationResult.from_dict(older).training_rows == 0, "stored before rows were counted"

@@ -1,5 +1,7 @@
 """Compare: two imbalance strategies side by side on your playlists, and the leaky mistake if asked."""
 
+from dataclasses import replace
+
 import streamlit as st
 
 from dashboard import charts, story, work
@@ -150,3 +152,23 @@ for tab, strategy in zip(st.tabs([labels[s] for s in strategies]), strategies):
 
 if "leaky" in strategies:
     st.warning(LEAK_EXPLAINED, icon=":material/report:")
+
+
+def neighbour_results(sampler: str) -> tuple | None:
+    """The nearest-neighbour model's stored (class weights, ``sampler``) results, when both are stored
+    and the page's own model is another one (for KNN, the columns above are that pair already)."""
+    if selection.config.model == "knn":
+        return None
+    knn = replace(selection.config, model="knn")
+    pair = tuple(work.stored_evaluation(selection, story.column_config(knn, s)) for s in ("class_weights", sampler))
+    return pair if all(r is not None for r in pair) else None
+
+
+samplers = [s for s in honest if s in ("oversample", "smote")]
+if "class_weights" in honest and samplers:
+    with st.container(border=True, key="decided"):
+        st.subheader("What decided it")
+        for sentence in story.what_decided_it(labels["class_weights"], results["class_weights"],
+                                              labels[samplers[0]], results[samplers[0]],
+                                              neighbours=neighbour_results(samplers[0])):
+            st.markdown(sentence)
