@@ -32,8 +32,13 @@ def repaired(text: str) -> str:
     return _LONE_SURROGATES.sub(REPLACEMENT, text)
 
 
-def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
-    """``'value'`` for an error message: on one line (line breaks shown as a space), at most ``limit``
+def shortened(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """``value`` for an error message: on one line (line breaks shown as a space), at most ``limit``
     characters of it, ``…`` where it was cut, so a 120 KB cell never floods the terminal."""
     text = one_line(repaired(str(value)))
-    return f"'{text[:limit]}…'" if len(text) > limit else f"'{text}'"
+    return f"{text[:limit]}…" if len(text) > limit else text
+
+
+def quoted(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """``'value'``: `shortened`, in quotes."""
+    return f"'{shortened(value, limit)}'"

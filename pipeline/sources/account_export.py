@@ -22,14 +22,14 @@ from pathlib import Path, PurePosixPath
 
 import pandas as pd
 
-from pipeline.errors import quoted
+from pipeline.errors import quoted, repaired
 from pipeline.library import Library, LibraryError, Warning_, build_library
 from pipeline.sources.archive import ExportFile, open_export
+from pipeline.sources import strict_json
 from pipeline.sources.playlist_names import unique_names
 
 _EXPORT_FILE = re.compile(r"^(?:yourlibrary|playlist(\d+))\.json$", re.IGNORECASE)
 _TRACK_URI = re.compile(r"^(?i:spotify:track:)([0-9A-Za-z]{22})$")
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _FOLDER_DEPTH = 2
 """The export's files sit in the folder given or in the export's own folder one level down."""
 
@@ -53,10 +53,6 @@ class _Document:
     liked: list[dict]
     liked_skipped: int
     playlists: list[_Playlist]
-
-
-class _NotJson(Exception):
-    """Raised from inside the JSON parser: something it would accept that JSON does not."""
 
 
 def is_account_export(path: Path) -> bool:
@@ -165,7 +161,7 @@ def _text(entry: dict, field: str, place: str, file: str, *, numbers: bool = Tru
     if value is None:
         return ""
     if isinstance(value, str):
-        return value if value.isascii() else _SURROGATE.sub("\ufffd", value)
+        return value if value.isascii() else repaired(value)
     if numbers and isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     raise LibraryError(f"{place}: '{field}' should be text, not {_kind(value)}", file=file)
@@ -231,21 +227,10 @@ def _parse_json(data: bytes, file: str) -> object:
     except UnicodeDecodeError:
         raise LibraryError("not UTF-8 text", file=file) from None
     try:
-        return json.loads(text, parse_constant=_no_constant, parse_int=_integer)
+        return strict_json.loads(text)
     except json.JSONDecodeError as error:
         raise LibraryError(f"not valid JSON (line {error.lineno}: {error.msg})", file=file) from None
-    except _NotJson as error:
-        raise LibraryError(f"not valid JSON ({error})", file=file) from None
-    except RecursionError:
+    except strict_json.NestedTooDeeply:
         raise LibraryError("not an account export: its JSON is nested too deeply", file=file) from None
-
-
-def _no_constant(name: str) -> object:
-    raise _NotJson(f"{name} is not a JSON value")
-
-
-def _integer(digits: str) -> int:
-    try:
-        return int(digits)
-    except ValueError:   # Python refuses to read integers of more than 4,300 digits
-        raise _NotJson(f"a number {len(digits):,} digits long") from None
+    except strict_json.NotStrictJson as error:
+        raise LibraryError(f"not valid JSON ({error})", file=file) from None

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable, Iterator, TypeVar
 
-from pipeline.errors import quoted
+from pipeline.errors import quoted, repaired, shortened
 from pipeline.library import LibraryError
 
 LIBRARY_LIMIT = 256_000_000
@@ -52,7 +52,6 @@ _EOCD_SEARCH = 22 + 65_535 + 56 + 20   # end record + the longest comment + the 
 _UTF8_NAME = 0x800   # general-purpose flag bit 11: the member name is UTF-8
 _MACOS_METADATA = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 _ESCAPED_BYTE = re.compile("[\udc80-\udcff]")   # how os.listdir shows a byte that is not UTF-8
-_SURROGATE = re.compile("[\ud800-\udfff]")
 # What zipfile raises on damaged, truncated, encrypted or exotic archives (LibraryError, a ValueError
 # too, is re-raised before these are caught).
 _ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError, EOFError, RuntimeError,
@@ -186,9 +185,9 @@ def file_name(name: str) -> str:
     """``name`` as valid text: each byte the system could not decode as UTF-8 (``os.listdir`` shows it
     as a lone surrogate) is read as Windows-1252 (Latin-1 for its five gaps), which is what old
     Windows zips wrote; any other lone surrogate becomes U+FFFD."""
-    if name.isascii() or not _SURROGATE.search(name):
+    if name.isascii():
         return name
-    return _SURROGATE.sub("\ufffd", _ESCAPED_BYTE.sub(lambda escaped: _byte_text(ord(escaped[0]) - 0xDC00), name))
+    return repaired(_ESCAPED_BYTE.sub(lambda escaped: _byte_text(ord(escaped[0]) - 0xDC00), name))
 
 
 def size_text(size: int) -> str:
@@ -302,5 +301,5 @@ def _bad_member_name(error: UnicodeDecodeError, export: str) -> LibraryError:
 
 
 def _reason(error: Exception) -> str:
-    """The error's own words on one short line (``quoted`` without its quotes)."""
-    return quoted(str(error) or type(error).__name__)[1:-1]
+    """The error's own words on one short line (its type's name when it has none)."""
+    return shortened(str(error) or type(error).__name__)

@@ -18,7 +18,7 @@ from typing import Sequence
 
 import pandas as pd
 
-from pipeline.errors import quoted
+from pipeline.errors import quoted, shortened
 from pipeline.library import AUDIO_FEATURES, LibraryError
 
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -87,7 +87,7 @@ def _reject_duplicates(header: Sequence[str], folded: list[str], file: str) -> N
     if twice:
         original = header[folded.index(twice[0])].strip()
         raise LibraryError("this column name appears more than once in the header", file=file, row=1,
-                           column=quoted(original)[1:-1])   # one line, cut short: the quotes come with `column`
+                           column=shortened(original))   # the quotes come with `column`
 
 
 def parse_track_ids(raw: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.errors import quoted
+from pipeline.errors import quoted, shortened
+from pipeline.sources import strict_json
 from pipeline.library import (AUDIO_FEATURES, LIKED_COLUMNS, MEMBERSHIP_COLUMNS, TRACK_COLUMNS, Library,
                               LibraryError, Warning_, build_library)
 
@@ -83,9 +84,9 @@ def _write(target: Path, text: str) -> None:
 
 def _read_manifest(path: Path) -> dict:
     try:
-        manifest = _parse_json((path / MANIFEST).read_text(encoding="utf-8"))
+        manifest = strict_json.loads((path / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:  # ValueError: bad JSON, bad UTF-8, an integer of 5,000 digits
-        raise LibraryError(f"cannot read the saved library's manifest ({_reason(error)})", file=MANIFEST) from None
+        raise LibraryError(f"cannot read the saved library's manifest ({shortened(error, limit=120)})", file=MANIFEST) from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         raise LibraryError(f"not a saved Playlist Enhancer library (no '{FORMAT_NAME}' format)", file=MANIFEST)
     version = manifest.get("version")
@@ -113,31 +114,13 @@ def _warnings(entries: object) -> list[Warning_]:
     return warnings
 
 
-def _parse_json(text: str) -> object:
-    """`json.loads` that also refuses non-standard ``NaN``/``Infinity``; nesting too deep for Python's
-    parser is a `ValueError` like any other bad JSON."""
-    try:
-        return json.loads(text, parse_constant=_refuse_constant)
-    except RecursionError:
-        raise ValueError("nested too deeply") from None
-
-
-def _refuse_constant(name: str) -> object:
-    raise ValueError(f"{name} is not a JSON value")
-
-
-def _reason(error: BaseException) -> str:
-    """A short, one-line reason for an error (the message of a 5,000-digit integer runs on)."""
-    return quoted(str(error), limit=120).strip("'")
-
-
 def _read_table(path: Path, name: str, columns: list[str]) -> pd.DataFrame:
     """A saved table, every cell as written (so a track named "NA" stays "NA")."""
     try:
         text = (path / name).read_text(encoding="utf-8")
         table = pd.read_csv(io.StringIO(text), dtype=object, na_filter=False)
     except (OSError, ValueError) as error:
-        raise LibraryError(f"cannot read this part of the saved library ({_reason(error)})", file=name) from None
+        raise LibraryError(f"cannot read this part of the saved library ({shortened(error, limit=120)})", file=name) from None
     missing = [column for column in columns if column not in table.columns]
     if missing:
         raise LibraryError(f"missing columns {missing}", file=name, row=1)
@@ -163,7 +146,7 @@ def _decode_tracks(tracks: pd.DataFrame) -> pd.DataFrame:
 
 def _json_list(cell: str, row: int, column: str) -> tuple[str, ...]:
     try:
-        values = _parse_json(cell) if cell else []
+        values = strict_json.loads(cell) if cell else []
     except ValueError:
         values = None
     if not (isinstance(values, list) and all(isinstance(value, str) for value in values)):
