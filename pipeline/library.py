@@ -185,17 +185,17 @@ class Library:
             "feature_coverage": round(self.feature_coverage(), 4),
             "feature_coverage_by_feature": {f: round(v, 4) for f, v in self.feature_coverage_by_feature().items()},
             "absent_features": list(self.absent_features()),
-            "largest_three_share": round(self._share_of_tracks_in(playlists["playlist_id"].head(3)), 4),
+            "largest_three_share": round(self._baseline_top3(), 4),
             "playlist_sizes": {row.playlist_name: int(row.size) for row in playlists.itertuples()},
             "fingerprint": self.fingerprint(),
             "warnings": [str(w) for w in self.warnings],
         }
 
-    def _share_of_tracks_in(self, playlist_ids: Iterable[str]) -> float:
-        """The share of tracks in playlists that sit in at least one of ``playlist_ids`` (a track in two
-        playlists counts once: what `pipeline.baseline` scores naming those playlists)."""
-        held = self.memberships.loc[self.memberships["playlist_id"].isin(list(playlist_ids)), "track_id"].nunique()
-        return float(held / max(self.memberships["track_id"].nunique(), 1))
+    def _baseline_top3(self) -> float:
+        """The share of playlist tracks the three largest playlists hold, each track once: the baseline's
+        top-3, from `pipeline.baseline` itself (imported here: it builds on this module)."""
+        from pipeline.baseline import library_baseline
+        return library_baseline(self).top3 if len(self.memberships) else 0.0
 
     # ----- transformations -----------------------------------------------------------
     def exclude(self, names: Iterable[str]) -> "Library":
