@@ -122,10 +122,16 @@ def test_a_member_that_inflates_like_a_bomb_is_stopped_while_inflating(tmp_path,
     assert sum(inflated) <= archive.BOMB_FLOOR + archive._CHUNK
 
 
-def test_a_single_file_over_the_limit_is_refused_before_it_is_read(tmp_path, monkeypatch):
+@pytest.fixture
+def opened(monkeypatch) -> list[Path]:
+    """The files the reader opens, under a 1 KB library limit (none should be, when refused by size)."""
     monkeypatch.setattr(archive, "LIBRARY_LIMIT", 1_000)
-    opened: list[Path] = []
-    monkeypatch.setattr(archive, "open", lambda path, mode: opened.append(path), raising=False)
+    files: list[Path] = []
+    monkeypatch.setattr(archive, "open", lambda path, mode: files.append(path), raising=False)
+    return files
+
+
+def test_a_single_file_over_the_limit_is_refused_before_it_is_read(tmp_path, opened):
     for name in ("road_trip.csv", "YourLibrary.json"):
         (tmp_path / name).write_text(playlist_csv(80))
         with pytest.raises(LibraryError, match=rf"^{name}: [\d.]+ KB is more than the 1 KB limit for a library$"):
@@ -133,10 +139,7 @@ def test_a_single_file_over_the_limit_is_refused_before_it_is_read(tmp_path, mon
     assert opened == []
 
 
-def test_a_folder_whose_files_pass_the_limit_together_is_refused_before_reading(tmp_path, monkeypatch):
-    monkeypatch.setattr(archive, "LIBRARY_LIMIT", 1_000)
-    opened: list[Path] = []
-    monkeypatch.setattr(archive, "open", lambda path, mode: opened.append(path), raising=False)
+def test_a_folder_whose_files_pass_the_limit_together_is_refused_before_reading(tmp_path, opened):
     for name in ("a.csv", "b.csv"):
         (tmp_path / name).write_text(playlist_csv(12))
     with pytest.raises(LibraryError, match=r"the files up to 'b\.csv' hold more than the 1 KB limit"):
