@@ -15,8 +15,11 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+from dashboard.gc_freeze import freeze_after_first_run  # noqa: E402
+from dashboard.markdown_text import escape_markdown  # noqa: E402
 from dashboard.sidebar import remember, render_sidebar  # noqa: E402
-from dashboard.markdown_text import escape_markdown
+
+freeze_after_first_run()
 
 st.set_page_config(page_title="Playlist Enhancer", page_icon=str(ROOT / "dashboard" / "assets" / "queue_music.svg"),
                    layout="wide")  # the tab icon ships with the app: no request to a font server

@@ -58,9 +58,10 @@ def render_sidebar() -> Selection:
         library = fingerprint = None
         colors: dict[str, str] = {}
         if full is not None:
-            colors = playlist_colors(playlist_order(full))
+            names = playlist_order(full)
+            colors = playlist_colors(names)
             try:
-                library, fingerprint = _exclude(full, source_key, tuple(_exclusion_widget(full, source_key)))
+                library, fingerprint = _exclude(full, source_key, tuple(_exclusion_widget(full, names, source_key)))
             except UserError as error:
                 problem = str(error)
         st.markdown("### Model")
@@ -78,14 +79,7 @@ def _library_widgets() -> tuple[Library | None, str, str | None, str | None]:
         if source == "demo":
             return load_demo(), "demo", None, None
         if source == "upload":
-            files = st.file_uploader("Exportify .zip or playlist CSVs", type=list(UPLOAD_TYPES),
-                                     accept_multiple_files=True, key="upload",
-                                     help="From exportify.app: 'Export All' gives one .zip with a CSV per "
-                                          "playlist (liked songs included).")
-            if not files:
-                return None, "", None, "Upload an Exportify .zip (or the CSV files inside it) to begin."
-            digest = _digest(files)
-            return load_upload(digest, [(f.name, f.getvalue()) for f in files]), f"upload:{digest}", None, None
+            return _uploaded_library()
         if source == "path":
             path = st.text_input("Folder, .zip or CSV on this machine", key="path", bind=BOUND,
                                  placeholder="~/exports/spotify_playlists.zip")
@@ -103,31 +97,58 @@ def _library_widgets() -> tuple[Library | None, str, str | None, str | None]:
         return None, "", str(error), None
 
 
-@st.cache_data(show_spinner="Making the demo library…", max_entries=1)
+# Libraries are shared, not copied, between reruns and sessions (st.cache_resource): nothing changes a
+# Library in place, and unpickling one on every redraw (st.cache_data) cost more than the rest of the sidebar.
+UPLOAD_ROUND, UPLOAD_REJECTED = "_upload_round", "_upload_rejected"
+"""Session keys: which file uploader is drawn (a new one is empty), and why the last upload was refused."""
+
+
+def _uploaded_library() -> tuple[Library | None, str, str | None, str | None]:
+    """The uploaded library. A refused upload is taken out of the uploader (a fresh, empty one is
+    drawn) and its reason kept on screen until the next upload: left in, it would join the next
+    file and refuse that one too."""
+    files = st.file_uploader("Exportify .zip or playlist CSVs", type=list(UPLOAD_TYPES), accept_multiple_files=True,
+                             key=f"upload:{st.session_state.get(UPLOAD_ROUND, 0)}",
+                             help="From exportify.app: 'Export All' gives one .zip with a CSV per playlist "
+                                  "(liked songs included).")
+    if not files:
+        rejected = st.session_state.get(UPLOAD_REJECTED)
+        return None, "", rejected, None if rejected else "Upload an Exportify .zip (or the CSV files inside it) to begin."
+    st.session_state.pop(UPLOAD_REJECTED, None)
+    digest = _digest(files)
+    try:
+        return load_upload(digest, [(f.name, f.getvalue()) for f in files]), f"upload:{digest}", None, None
+    except UserError as error:
+        st.session_state[UPLOAD_REJECTED] = f"Not read, so taken out of the uploader: {error}"
+        st.session_state[UPLOAD_ROUND] = st.session_state.get(UPLOAD_ROUND, 0) + 1
+        st.rerun()
+
+
+@st.cache_resource(show_spinner="Making the demo library…", max_entries=1)
 def load_demo() -> Library:
     return read_source(DEMO)
 
 
-@st.cache_data(show_spinner="Reading the library…", max_entries=4)
+@st.cache_resource(show_spinner="Reading the library…", max_entries=4)
 def load_path(path: str, stamp: str) -> Library:
     """``stamp`` changes when the files do, so an edited export is read again."""
     return library_from_path(path)
 
 
-@st.cache_data(show_spinner="Reading your upload…", max_entries=4)
+@st.cache_resource(show_spinner="Reading your upload…", max_entries=4)
 def load_upload(digest: str, _files: list[tuple[str, bytes]]) -> Library:
     return library_from_upload(_files)
 
 
-@st.cache_data(max_entries=16)
+@st.cache_resource(max_entries=16)
 def _exclude(_library: Library, source_key: str, names: tuple[str, ...]) -> tuple[Library, str]:
     """The library without ``names``, and its fingerprint (``source_key`` names the full library)."""
     library = _library.exclude(names)
     return library, library.fingerprint()
 
 
-def _exclusion_widget(full: Library, source_key: str) -> list[str]:
-    names = playlist_order(full)
+def _exclusion_widget(full: Library, names: list[str], source_key: str) -> list[str]:
+    """The playlists left out: ``names`` are ``full``'s, largest first."""
     if "_exclude_for" not in st.session_state and "exclude" in st.query_params:
         # A new session with a URL (a reload, a shared link, a tab reconnecting after a server restart):
         # the URL says what is left out. A reconnecting tab also sends its widgets' old values, which win

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Iterable
 
 import numpy as np
@@ -100,6 +101,11 @@ class Library:
     # ----- views -------------------------------------------------------------------
     def playlists(self) -> pd.DataFrame:
         """One row per playlist: ``playlist_id``, ``playlist_name``, ``size``; largest first."""
+        return self._playlist_sizes.copy()  # a copy: the caller may change it, the library never does
+
+    @cached_property
+    def _playlist_sizes(self) -> pd.DataFrame:
+        # counted once per library: every page and the sidebar ask on every redraw
         sizes = (
             self.memberships.groupby(["playlist_id", "playlist_name"], sort=False)
             .size()

@@ -255,3 +255,46 @@ def test_the_trial_axis_counts_whole_trials_however_many_there_are():
         axis = charts.trial_history_figure(trials, "macro_f1").layout.xaxis
         assert (axis.tickmode, axis.tick0, axis.dtick, axis.tickformat) == ("linear", 0, step, "d")
         assert count / axis.dtick <= 10, "no more than about ten ticks"
+
+
+HOSTILE = '<a href="https://example.org/t">click</a> & <b>bold</b>'
+
+
+def _markup_in(figure) -> list[str]:
+    """Every string plotly would render as text (labels, ticks, names, hovers) that still holds markup."""
+    found = []
+
+    def walk(value):
+        if isinstance(value, str):
+            if "<a " in value or "<b>" in value:
+                found.append(value)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                walk(item)
+
+    walk(figure.to_plotly_json())
+    return found
+
+
+def test_names_from_the_library_are_written_as_text_in_every_chart_never_read_as_links():
+    names = [HOSTILE, "calm"]
+    colors = charts.playlist_colors(names)
+    sizes = pd.DataFrame({"playlist_name": names, "size": [5, 3]})
+    profile = pd.DataFrame({"energy": [0.2, 0.8], "valence": [0.5, 0.1]}, index=names)
+    points = pd.DataFrame({"playlist_name": names, "name": [HOSTILE, "song"], "energy": [0.1, 0.2],
+                           "valence": [0.3, 0.4]})
+    shares = pd.DataFrame({"playlist_name": names, "true_share": [0.6, 0.4], "label": "A", "strategy": "none",
+                           "predicted_share": [0.5, 0.5]})
+    figures = [charts.playlist_sizes_figure(sizes, colors), charts.feature_profile_figure(profile, colors),
+               charts.feature_scatter_figure(points, "energy", "valence", colors), charts.share_figure(shares),
+               charts.confusion_figure(names, [[3, 1], [1, 2]], "t")]
+    for figure in figures:
+        assert _markup_in(figure) == [], figure.layout.title.text
+    escaped = "&lt;a href=\"https://example.org/t\"&gt;click&lt;/a&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"
+    assert charts.playlist_sizes_figure(sizes, colors).data[0].y[0] == escaped, "shown as the name reads"
+    assert charts.feature_profile_figure(profile, colors).data[0].name == escaped
+    short = charts.confusion_figure(names, [[3, 1], [1, 2]], "t").layout.yaxis.ticktext[0]
+    assert short.startswith("&lt;a href=") and short.endswith("…") and "&l…" not in short

@@ -1,5 +1,7 @@
 """The Library page and the shared sidebar, as a user drives them (Streamlit AppTest)."""
 
+import json
+
 import pytest
 from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
@@ -139,12 +141,21 @@ def test_a_malformed_file_on_the_server_is_an_error_message_not_a_traceback(app,
     assert not app.metric
 
 
-def test_a_bad_upload_is_an_error_message_not_a_traceback(app):
+def test_a_bad_upload_is_named_and_taken_out_so_the_next_upload_reads_alone(app):
     app.sidebar.radio(key="source").set_value("upload").run()
     assert "Upload an Exportify" in app.info[0].value
-    app.sidebar.file_uploader(key="upload").set_value(("notes.csv", b"hello,world\n1,2\n", "text/csv")).run()
+    app.sidebar.file_uploader(key="upload:0").set_value(("notes.csv", b"hello,world\n1,2\n", "text/csv")).run()
     assert not app.exception
-    assert "notes.csv" in app.error[0].value
+    assert "notes.csv" in app.error[0].value and "taken out of the uploader" in app.error[0].value
+    uploader = app.sidebar.file_uploader(key="upload:1")
+    assert not uploader.value, "a fresh, empty uploader: the refused file would spoil the next upload"
+    assert "notes.csv" in app.error[0].value, "the reason stays on screen until the next upload"
+
+    good = (b"Track URI,Track Name,Artist Name(s),Danceability,Energy\n"
+            b"spotify:track:4uLU6hMCjMI75M1A2tKUQC,Song,Band,0.5,0.4\n")
+    uploader.set_value(("road_trip.csv", good, "text/csv")).run()
+    assert not app.exception and not app.error
+    assert metric(app, "Playlists").value == "1"
 
 
 def test_my_spotify_library_before_any_fetch_points_to_the_spotify_page(app):
@@ -160,7 +171,9 @@ def test_the_playlist_table_appears_only_once_opened(app):
     table = app.dataframe[0].value
     demo = demo_library()
     assert list(table["playlist_name"]) == playlist_order(demo)
-    assert table["share"].iloc[0] == pytest.approx(library_baseline(demo).accuracy), "a share of tracks, not rows"
+    assert table["share"].iloc[0] == pytest.approx(100 * library_baseline(demo).accuracy), \
+        "a share of tracks (not rows), as a percent"
+    assert json.loads(app.dataframe[0].proto.columns)["share"]["type_config"]["format"] == "%.1f%%"
 
 
 def test_an_export_without_a_loudness_column_says_what_is_absent_and_how_to_get_it(app, tmp_path):

@@ -90,6 +90,7 @@ def reconnect_after_a_restart(at):
     browser_values = at._tree.get_widget_states()
     work.job_board.clear()
     st.cache_data.clear()
+    st.cache_resource.clear()
     session = SessionState()
     session[TESTING_KEY] = {}
     at._session_state = SafeSessionState(session, lambda: None)

@@ -75,11 +75,13 @@ def test_a_playlist_shows_ranked_liked_songs_not_yet_in_it_with_reasons(small_li
     assert len(table) == len(unfiled)
     assert list(table["rank"]) == sorted(table["rank"])
     assert list(table["score"]) == sorted(table["score"], reverse=True)
-    assert table["score"].between(0, 1).all()
+    assert table["score"].between(0, 100).all() and table["score"].max() > 1, "percents, like every score card"
     assert (table["runner_up"] != largest["playlist_name"]).all()
     assert table["similar_tracks"].str.len().gt(0).all() and table["closest_features"].str.len().gt(0).all()
     config = column_config(at.data_editor[0])
     assert config["score"]["type_config"]["type"] == "progress"
+    assert config["score"]["type_config"]["format"] == "%.1f%%", "one decimal everywhere (83.4%, not 83.43%)"
+    assert config["score"]["type_config"]["max_value"] == 100
     assert "Calibrated probability" in config["score"]["help"]
     assert at.download_button[0].proto.disabled, "nothing picked: nothing to download"
 
@@ -160,10 +162,10 @@ def test_a_minimum_precision_holds_back_the_songs_that_fit_no_playlist(small_lib
         f"{len(confidence)} playlist songs the model had not seen; {coverage:.0%} of your liked songs get one.")
 
     table = at.data_editor[0].value if at.data_editor else before.iloc[:0]
-    assert (table["score"] >= threshold).all() and len(table) < len(before)
+    assert (table["score"] >= threshold * 100).all() and len(table) < len(before), "shown as percents"
     held_back = fits_none_list(at)
     assert set(held_back["track_id"]) == set(stored.best.loc[stored.best["score"] < threshold, "track_id"]) & unfiled
-    assert (held_back["score"] < threshold).all()
+    assert (held_back["score"] < threshold * 100).all()
     assert list(held_back["score"]) == sorted(held_back["score"], reverse=True), "closest first"
     song = held_back.iloc[0]
     assert song["track_id"] in set(before["track_id"]) - set(table["track_id"]), "it left the playlist's table"

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import charts
+from dashboard.percent_columns import as_percents, percent_bar
 from dashboard.library_views import (PROFILE_FEATURES, baseline_sentence, catch_all_text, feature_profile,
                                      library_counts, playlist_order, playlist_table, scatter_points)
 from dashboard.sidebar import current_selection
@@ -91,7 +92,6 @@ if shown and library.has_features():
 # The table renders only once opened: its grid is heavy for a browser to load on first paint.
 table = st.expander("All playlists as a table", key="library_table", on_change="rerun")
 if table.open:
-    table.dataframe(sizes[["playlist_name", "size", "share"]], hide_index=True, key="playlist_table",
-                    column_config={"playlist_name": "Playlist", "size": "Tracks",
-                                   "share": st.column_config.ProgressColumn("Share of tracks", format="percent",
-                                                                            min_value=0.0, max_value=1.0)})
+    table.dataframe(as_percents(sizes[["playlist_name", "size", "share"]], ["share"]), hide_index=True,
+                    key="playlist_table", column_config={"playlist_name": "Playlist", "size": "Tracks",
+                                                         "share": percent_bar("Share of tracks")})

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import picks_store, work
 from dashboard.markdown_text import escape_markdown
+from dashboard.percent_columns import as_percents, percent_bar
 from dashboard.suggestion_picks import PICKED_SUGGESTIONS, USE_PICKS, picks_frame, table_for, updated_picks
 from dashboard.suggestion_threshold import fits_none, suggested, threshold_for, threshold_sentence
 from dashboard.sidebar import current_selection, switch_page
@@ -83,7 +84,7 @@ with suggestions_tab:
         # the ticks and where they send the song come first, in widths that fit beside the sidebar at 1400 px
         # (the editable columns' headers carry a pencil, hence 70 and 110)
         edited = st.data_editor(
-            table, key=f"suggest_editor:{playlist_id}:{unfiled_only}:{threshold.value if threshold else None}",
+            as_percents(table, ["score", "runner_up_score"]), key=f"suggest_editor:{playlist_id}:{unfiled_only}:{threshold.value if threshold else None}",
             hide_index=True, width="stretch",
             disabled=[c for c in table.columns if c not in ("accept", "runner_up_instead")],
             column_order=[c for c in table.columns if c != "track_id"],
@@ -91,8 +92,8 @@ with suggestions_tab:
                 "accept": st.column_config.CheckboxColumn("Add", help=f"Add this song to {here}", width=70),
                 "rank": st.column_config.NumberColumn("#", width=40),
                 "track_name": st.column_config.TextColumn("Song", width=200),
-                "score": st.column_config.ProgressColumn(
-                    "Confidence", format="percent", min_value=0.0, max_value=1.0, width=110,
+                "score": percent_bar(
+                    "Confidence", width=110,
                     help="Calibrated probability that the playlist holds the song: of songs at 70%, about 70 in "
                          "100 belong (checked on playlist songs the model had not seen)"),
                 "runner_up": st.column_config.TextColumn("Runner-up", help="The song's best other playlist",
@@ -105,8 +106,8 @@ with suggestions_tab:
                     "Goes to", width=140, help="The playlist a ticked song goes to: this one, or its runner-up "
                                                "when Send there is ticked"),
                 "artists": st.column_config.TextColumn("Artists"),
-                "runner_up_score": st.column_config.ProgressColumn(
-                    "Runner-up confidence", format="percent", min_value=0.0, max_value=1.0,
+                "runner_up_score": percent_bar(
+                    "Runner-up confidence",
                     help="Calibrated probability that the runner-up playlist holds the song"),
                 "similar_tracks": st.column_config.TextColumn("Why: most similar songs already in it", width="large"),
                 "closest_features": st.column_config.TextColumn("Fits on", help="Features closest to the playlist's"),
@@ -131,15 +132,14 @@ with fits_none_tab:
         st.caption(f"{len(held_back):,} {scope_words} {why}, so no playlist's table suggests them: here is the "
                    "playlist that came closest, and how close.")
         st.dataframe(
-            held_back, key="suggest_fits_none", hide_index=True, width="stretch",
+            as_percents(held_back, ["score"]), key="suggest_fits_none", hide_index=True, width="stretch",
             column_order=["track_name", "artists", "playlist", "score"],
             column_config={
                 "track_name": st.column_config.TextColumn("Song"),
                 "artists": st.column_config.TextColumn("Artists"),
                 "playlist": st.column_config.TextColumn("Closest playlist"),
-                "score": st.column_config.ProgressColumn(
-                    "Confidence", format="percent", min_value=0.0, max_value=1.0,
-                    help="Calibrated probability that the closest playlist holds the song"),
+                "score": percent_bar(
+                    "Confidence", help="Calibrated probability that the closest playlist holds the song"),
             })
 
 accepted = picks_frame(stored.table, picks, {name: pid for pid, name in names.items()})

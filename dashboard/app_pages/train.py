@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard import charts, story, work
 from dashboard.confusion_view import draw_confusion
+from dashboard.percent_columns import as_percents, percent_number
 from dashboard.score_cards import baselines, score_cards
 from dashboard.sidebar import current_selection
 from pipeline import confusion
@@ -69,10 +70,9 @@ else:
     per_playlist = st.expander("Per playlist", key="train_per_playlist_open", on_change="rerun")
     if per_playlist.open:
         table = pd.DataFrame([vars(p) for p in result.per_playlist]).drop(columns=["playlist_id"])
-        table[list(PER_PLAYLIST_SCORES)] *= 100   # shown as 83.4%, one decimal like the score cards
-        per_playlist.dataframe(table, hide_index=True, key="train_per_playlist", column_config={
-            "playlist_name": "Playlist", "size": "Tracks",
-            **{c: st.column_config.NumberColumn(label, format="%.1f%%") for c, label in PER_PLAYLIST_SCORES.items()}})
+        per_playlist.dataframe(as_percents(table, PER_PLAYLIST_SCORES), hide_index=True, key="train_per_playlist",
+                               column_config={"playlist_name": "Playlist", "size": "Tracks",
+                                              **{c: percent_number(label) for c, label in PER_PLAYLIST_SCORES.items()}})
     st.subheader("Which playlists get mixed up")
     draw_mix_ups(result)
 
