@@ -331,7 +331,7 @@ def store_results(data: Path) -> list[Path]:
 
 # ----- 3. where the redraw time goes ---------------------------------------------------------------
 FIGURES, RESULTS, WIDGETS, SERIALIZE, LIBRARY, CACHE, COMPUTE, APP_CODE, STREAMLIT, OTHER = (
-    "figure building (dashboard/charts.py, plotly)", "JSON / stored-results reads", "widgets (streamlit elements)",
+    "figure building (dashboard/charts/, plotly)", "JSON / stored-results reads", "widgets (streamlit elements)",
     "figure -> JSON in st.plotly_chart", "library (sidebar, pipeline.library)", "st.cache_data look-ups",
     "page computations (confusion, story)", "app code (pages, sidebar, work)", "streamlit runner, messages",
     "other (imports, stdlib)")
@@ -351,7 +351,7 @@ def group_of(file: str, function: str) -> str | None:
     """The group of one frame, or None for frames that take the group of their caller (plotly, json,
     pandas, numpy ... called from somewhere that decides)."""
     file = file.replace(os.sep, "/")
-    if file.endswith("dashboard/charts.py"):
+    if "dashboard/charts/" in file:
         return FIGURES
     if (file.endswith("dashboard/results_store.py") or function in ("from_dict", "from_document")
             or (file.endswith(("dashboard/work.py", "dashboard/sidebar.py")) and function in RESULT_READERS)):
