@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import charts, results_store, story, tasks
+from dashboard import charts, results_store, story, tasks, verdict
 from dashboard.worker import Progress
 from pipeline.config import RunConfig
 from pipeline.recommended import recommended_config
@@ -201,7 +201,7 @@ def test_the_page_ends_with_what_decided_between_class_weights_and_oversampling(
     weights, oversampling = stored("class_weights"), stored("oversample")
     assert weights.training_rows == weights.real_training_rows > 0
     assert oversampling.training_rows > oversampling.real_training_rows, "the copies were counted"
-    decided = story.what_decided_it("Class weights", weights, "Random oversampling", oversampling)
+    decided = verdict.what_decided_it("Class weights", weights, "Random oversampling", oversampling)
     text = [m.value for m in at.main.markdown]
     assert at.main.subheader[-1].value == "What decided it"
     assert text[-len(decided):] == decided, "the last words on the page"

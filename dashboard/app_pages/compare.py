@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from dashboard import charts, story, work
+from dashboard import charts, story, verdict, work
 from dashboard.confusion_view import draw_confusion
 from dashboard.score_cards import score_cards
 from dashboard.sidebar import SIDEBAR_STRATEGIES, current_selection
@@ -168,7 +168,7 @@ samplers = [s for s in honest if s in ("oversample", "smote")]
 if "class_weights" in honest and samplers:
     with st.container(border=True, key="decided"):
         st.subheader("What decided it")
-        for sentence in story.what_decided_it(labels["class_weights"], results["class_weights"],
+        for sentence in verdict.what_decided_it(labels["class_weights"], results["class_weights"],
                                               labels[samplers[0]], results[samplers[0]],
                                               neighbours=neighbour_results(samplers[0])):
             st.markdown(sentence)
