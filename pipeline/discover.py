@@ -35,6 +35,9 @@ TOP_GENRES = 60
 CLUSTERED_FEATURES = tuple(f for f in AUDIO_FEATURES if f not in ("key", "mode"))
 """Key and mode are labels, not distances: left out of the space."""
 TYPICAL = 5
+MIN_SAMPLES = 3
+"""HDBSCAN's neighbourhood for a song's density. Music features are spread thin: with 5 or 10, the
+real libraries' leftovers (1,553 songs of one of them) came out as noise only; with 3, as groups."""
 MOODS = {  # feature -> (word when high, word when low), read against the library's average
     "energy": ("energetic", "mellow"),
     "valence": ("sunny", "melancholic"),
@@ -111,7 +114,7 @@ def discover(library: Library, leftover_ids, min_cluster_size: int | None = None
                else f"{len(ids)} songs fit none of your playlists: too few for a new playlist of {size}")
         return Discovery((), len(ids), len(ids), None, size, (why,))
     space = cluster_space(library, ids)
-    labels = HDBSCAN(min_cluster_size=size, min_samples=min(size, 5), copy=True).fit_predict(space)
+    labels = HDBSCAN(min_cluster_size=size, min_samples=min(size, MIN_SAMPLES), copy=True).fit_predict(space)
     found = sorted({int(label) for label in labels if label >= 0},
                    key=lambda label: (-int((labels == label).sum()), label))
     proposals = tuple(_proposal(number, library, ids, space, labels == label)
