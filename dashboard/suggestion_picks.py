@@ -44,7 +44,9 @@ def destination(pick: Pick, playlist: str, runner_up: str) -> str:
     """The playlist a pick sends its song to ("" when not picked): the runner-up when sent there,
     even if also added here, so one song never goes to both silently."""
     accepted, to_runner_up = pick
-    return runner_up if to_runner_up else playlist if accepted else ""
+    if to_runner_up and isinstance(runner_up, str) and runner_up:
+        return runner_up
+    return playlist if accepted else ""  # no runner-up (every other playlist holds it): it can only go here
 
 
 def updated_picks(picks: Mapping[tuple[str, str], Pick], playlist_id: str,
@@ -78,6 +80,9 @@ def picks_frame(suggestions: pd.DataFrame, picks: Mapping[tuple[str, str], Pick]
             continue
         row = by_key.loc[(playlist_id, track)]
         target_name = destination((accepted, to_runner_up), row["playlist"], row["runner_up"])
+        if not target_name:
+            continue  # sent to a runner-up it does not have, and not added here
+        to_runner_up = target_name != row["playlist"]
         rows.append({"accepted": True, "track_id": track, "track_name": row["track_name"],
                      "artists": row["artists"], "playlist": target_name,
                      "playlist_id": playlist_ids_by_name.get(target_name, "") if to_runner_up else playlist_id,

@@ -2,10 +2,11 @@
 
 The configuration is fitted on every playlist membership, then every liked song
 is scored against every playlist. Per playlist, liked songs not already in it
-are ranked by probability; each suggestion carries the runner-up playlist and
-an explanation a person can read: the three most similar tracks already in
-the playlist, and the audio features where the song sits closest to and
-furthest from the playlist's profile.
+are ranked by probability; each suggestion carries its runner-up (the song's
+best other playlist that does not already hold it: where to send it instead)
+and an explanation a person can read (`pipeline.explanations`): the three most
+similar tracks already in the playlist, and the audio features where the song
+sits closest to and furthest from the playlist's profile.
 
 Every ``score`` is a calibrated probability that the playlist holds the song
 (`pipeline.calibration`). A threshold on it (`pipeline.abstention`) holds back
@@ -20,22 +21,20 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.preprocessing import normalize
+from pandas.api.extensions import ExtensionArray
 
 from pipeline.abstention import at_threshold, threshold_for_precision
 from pipeline.config import ConfigError, RunConfig
+from pipeline.explanations import EXPLANATION_COLUMNS, explain
 from pipeline.features import track_frame
 from pipeline.fitting import TrainingRows, encoder_of, fit_rows, predict_scores, training_rows_for
-from pipeline.library import AUDIO_FEATURES, Library, LibraryError
+from pipeline.library import Library, LibraryError
 
 COLUMNS = ["track_id", "track_name", "artists", "playlist", "playlist_id", "score", "decision", "rank",
            "already_in_playlist", "runner_up", "runner_up_score", "similar_tracks",
            "closest_features", "furthest_features"]
 SUGGEST, FITS_NONE = "suggest", "fits_none"
 """The ``decision`` of a row: a suggestion, or a song held back because it fits none of the playlists."""
-FEATURE_LABELS = {"duration_ms": "duration", "instrumentalness": "instrumental", "speechiness": "speechy",
-                  "acousticness": "acoustic"}
-EXPLAINED_FEATURES = [f for f in AUDIO_FEATURES if f not in ("key", "mode")]
 
 
 @dataclass(frozen=True)
@@ -150,17 +149,21 @@ def suggestions_table(scored: ScoredLikedSongs, library: Library, per_playlist: 
     With ``per_track`` = K: one row per liked song and each of its K best playlists (songs already
     in a playlist are kept there and flagged ``already_in_playlist``).
     With a ``threshold``, rows scoring below it are held back; with ``per_track``, a song with no
-    playlist left gets one row with an empty playlist and ``decision`` = ``fits_none``.
+    playlist left gets one row with an empty playlist and ``decision`` = ``fits_none`` (its
+    ``runner_up`` is then its closest playlist, whether or not that holds it already).
+    A suggestion's ``runner_up`` is the song's best other playlist that does not hold it yet
+    ("" with a NaN ``runner_up_score`` when every other playlist does).
     """
     scores = scored.scores
-    long = _long_table(scores, library)
+    held = _held_by(scores, library)
+    long = _ranked(scores, held)
     if per_track is not None:
         long = long[long["track_rank"] <= per_track].sort_values(["track_order", "track_rank"])
     else:
         long = long[~long["already_in_playlist"]]
         long = long[long["rank"] <= per_playlist] if per_playlist else long
         long = long.sort_values(["playlist_order", "rank"])
-    long = _with_runner_up(long, scores, library)
+    long = _with_runner_up(_labelled(long, scores, library), scores, held, library)
     kept = long[long["score"] >= lowest_suggested_score(threshold)]
     kept = _with_explanations(kept, library, scored.model).assign(decision=SUGGEST)
     if threshold is not None and per_track is not None:
@@ -178,108 +181,83 @@ def lowest_suggested_score(threshold: Threshold | None) -> float:
 def _fits_none_rows(long: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
     """One row per song with nothing left above the threshold: no playlist; its closest playlist
     and that score as the runner-up (``score`` too holds that best score)."""
-    held_back = long[~long["track_id"].isin(set(kept["track_id"])) & (long["track_rank"] == 1)]
+    held_back = long[~long["track_order"].isin(kept["track_order"]) & (long["track_rank"] == 1)]
     return held_back.assign(runner_up=held_back["playlist"], runner_up_score=held_back["score"], playlist="",
                             playlist_id="", rank=0, decision=FITS_NONE, similar_tracks="", closest_features="",
                             furthest_features="")
 
 
-def _long_table(scores: pd.DataFrame, library: Library) -> pd.DataFrame:
-    names = library.playlist_names
-    long = scores.rename_axis("track_id").reset_index().melt(
-        id_vars="track_id", var_name="playlist_id", value_name="score")
-    long["track_order"] = long["track_id"].map({t: i for i, t in enumerate(scores.index)})
-    long["playlist_order"] = long["playlist_id"].map({p: i for i, p in enumerate(scores.columns)})
-    members = set(zip(library.memberships["playlist_id"], library.memberships["track_id"]))
-    long["already_in_playlist"] = [(p, t) in members for p, t in zip(long["playlist_id"], long["track_id"])]
-    long["playlist"] = long["playlist_id"].map(names)
-    # ties broken by track order so the same inputs always give the same ranking
-    long = long.sort_values(["playlist_order", "score", "track_order"], ascending=[True, False, True])
-    open_slots = ~long["already_in_playlist"]
-    long["rank"] = open_slots.groupby(long["playlist_id"]).cumsum().where(open_slots, 0).astype(int)
-    long = long.sort_values(["track_order", "score", "playlist_order"], ascending=[True, False, True])
-    long["track_rank"] = long.groupby("track_id").cumcount() + 1
-    tracks = library.tracks.reindex(long["track_id"])
-    long["track_name"] = tracks["name"].to_numpy()
-    long["artists"] = [", ".join(a) if isinstance(a, tuple) else "" for a in tracks["artists"]]
-    return long
+def _held_by(scores: pd.DataFrame, library: Library) -> np.ndarray:
+    """Boolean matrix shaped like ``scores``: which playlists already hold each liked song."""
+    memberships = library.memberships
+    rows = scores.index.get_indexer(memberships["track_id"])
+    columns = scores.columns.get_indexer(memberships["playlist_id"])
+    found = (rows >= 0) & (columns >= 0)
+    held = np.zeros(scores.shape, dtype=bool)
+    held[rows[found], columns[found]] = True
+    return held
 
 
-def _with_runner_up(long: pd.DataFrame, scores: pd.DataFrame, library: Library) -> pd.DataFrame:
-    """The song's best playlist other than this one: where to send it instead."""
-    names = library.playlist_names
+def _ranked(scores: pd.DataFrame, held: np.ndarray) -> pd.DataFrame:
+    """One row per (liked song, playlist), by song and then score: its ``score``, ``rank`` among the
+    playlist's songs not already in it (0 for a song already there) and ``track_rank`` among the
+    song's playlists; songs and playlists by position in ``scores`` (``track_order``, ``playlist_order``)."""
     values = scores.to_numpy()
+    n_tracks, n_playlists = values.shape
+    # stable sorts: equal scores go to the earlier song (or playlist), so the same inputs always rank alike
+    by_playlist = np.argsort(-values, axis=0, kind="stable")
+    open_slots = ~np.take_along_axis(held, by_playlist, axis=0)
+    rank = np.zeros(values.shape, dtype=np.int64)
+    np.put_along_axis(rank, by_playlist, np.where(open_slots, open_slots.cumsum(axis=0), 0), axis=0)
+    track = np.repeat(np.arange(n_tracks), n_playlists)
+    playlist = np.argsort(-values, axis=1, kind="stable").ravel()
+    return pd.DataFrame({"score": values[track, playlist], "track_order": track, "playlist_order": playlist,
+                         "already_in_playlist": held[track, playlist], "rank": rank[track, playlist],
+                         "track_rank": np.tile(np.arange(1, n_playlists + 1, dtype=np.int64), n_tracks)})
+
+
+def _labelled(long: pd.DataFrame, scores: pd.DataFrame, library: Library) -> pd.DataFrame:
+    """``long`` with the ids and names of its songs and playlists (taken from one entry per song and
+    playlist: rows are many, songs and playlists few)."""
+    tracks = library.tracks.reindex(scores.index)
+    names = library.playlist_names
+    artists = [", ".join(a) if isinstance(a, tuple) else "" for a in tracks["artists"]]
+    track, playlist = long["track_order"].to_numpy(), long["playlist_order"].to_numpy()
+    return long.assign(track_id=_taken(scores.index, track), playlist_id=_taken(scores.columns, playlist),
+                       playlist=_taken([names[p] for p in scores.columns], playlist),
+                       track_name=_taken(tracks["name"], track), artists=_taken(artists, track))
+
+
+def _taken(values, positions: np.ndarray) -> ExtensionArray:
+    """``values`` (few) at ``positions`` (many; -1: the last), as a column: one array take instead
+    of a string per row to convert."""
+    return pd.Series(values).array.take(positions)
+
+
+def _with_runner_up(long: pd.DataFrame, scores: pd.DataFrame, held: np.ndarray, library: Library) -> pd.DataFrame:
+    """Where to send the song instead: its best playlist other than this one that does not already
+    hold it ("" and a NaN score when every other playlist does)."""
+    best, second = _best_open_playlists(scores.to_numpy(), held)
+    track, playlist = long["track_order"].to_numpy(), long["playlist_order"].to_numpy()
+    runner = np.where(best[track] == playlist, second[track], best[track])
+    names = library.playlist_names
+    runner_score = np.where(runner >= 0, scores.to_numpy()[track, runner], np.nan)
+    return long.assign(runner_up=_taken([*(names[p] for p in scores.columns), ""], runner),  # -1: none, ""
+                       runner_up_score=runner_score)
+
+
+def _best_open_playlists(values: np.ndarray, held: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per song, the columns of its best and second-best playlist that do not hold it (-1: none);
+    equal scores go to the earlier column."""
     order = np.argsort(-values, axis=1, kind="stable")
-    row_of = {t: i for i, t in enumerate(scores.index)}
-    column_of = {p: i for i, p in enumerate(scores.columns)}
-    runner, runner_score = [], []
-    for track, playlist in zip(long["track_id"], long["playlist_id"]):
-        i = row_of[track]
-        best = order[i, 0] if order[i, 0] != column_of[playlist] else order[i, 1]
-        runner.append(names[scores.columns[best]])
-        runner_score.append(float(values[i, best]))
-    return long.assign(runner_up=runner, runner_up_score=runner_score)
+    open_so_far = np.cumsum(~np.take_along_axis(held, order, axis=1), axis=1)
+    songs = np.arange(len(values))
+    return tuple(np.where(open_so_far[:, -1] >= n, order[songs, np.argmax(open_so_far >= n, axis=1)], -1)
+                 for n in (1, 2))
 
 
 def _with_explanations(long: pd.DataFrame, library: Library, model) -> pd.DataFrame:
     if long.empty:
-        return long.assign(similar_tracks="", closest_features="", furthest_features="")
-    similar, closest, furthest = [], [], []
-    encoder = encoder_of(model)
-    profiles = _playlist_profiles(library)
-    members = library.memberships.groupby("playlist_id")["track_id"].apply(list)
-    for playlist_id, group in long.groupby("playlist_id", sort=False):
-        in_playlist = members.get(playlist_id, [])
-        similar += _most_similar(library, encoder, group["track_id"].tolist(), in_playlist)
-        near, far = _feature_fit(library, group["track_id"], profiles.loc[playlist_id])
-        closest += near
-        furthest += far
-    order = np.concatenate([g.index.to_numpy() for _, g in long.groupby("playlist_id", sort=False)])
-    explained = pd.DataFrame({"similar_tracks": similar, "closest_features": closest,
-                              "furthest_features": furthest}, index=order)
-    return long.join(explained)
-
-
-def _most_similar(library: Library, encoder, songs: list[str], members: list[str], k: int = 3) -> list[str]:
-    """For each song: 'Artist – Title' of the k nearest playlist tracks (cosine, in model space)."""
-    if not members:
-        return [""] * len(songs)
-    song_vectors = normalize(encoder.transform(track_frame(library, songs)))
-    member_vectors = normalize(encoder.transform(track_frame(library, members)))
-    similarity = song_vectors @ member_vectors.T
-    similarity = similarity.toarray() if hasattr(similarity, "toarray") else np.asarray(similarity)
-    tracks = library.tracks
-    result = []
-    for row, song in zip(similarity, songs):
-        row = np.where(np.asarray(members) == song, -np.inf, row)
-        best = np.argsort(-row, kind="stable")[:k]
-        result.append("; ".join(_describe(tracks.loc[members[i]]) for i in best if np.isfinite(row[i])))
-    return result
-
-
-def _describe(track: pd.Series) -> str:
-    artists = ", ".join(track["artists"]) if isinstance(track["artists"], tuple) else ""
-    return f"{artists} – {track['name']}" if artists else str(track["name"])
-
-
-def _playlist_profiles(library: Library) -> pd.DataFrame:
-    """Per playlist: mean and spread of each explained audio feature."""
-    features = library.tracks[EXPLAINED_FEATURES]
-    joined = library.memberships[["playlist_id", "track_id"]].join(features, on="track_id")
-    grouped = joined.groupby("playlist_id")[EXPLAINED_FEATURES]
-    spread = features.std().replace(0, 1.0)
-    std = grouped.std().fillna(spread).clip(lower=spread * 0.1, axis=1)  # axis: pandas 3 needs it
-    return pd.concat({"mean": grouped.mean(), "std": std}, axis=1)
-
-
-def _feature_fit(library: Library, songs: pd.Series, profile: pd.Series) -> tuple[list[str], list[str]]:
-    """The two features where each song sits closest to, and furthest from, the playlist profile."""
-    values = library.tracks.reindex(songs)[EXPLAINED_FEATURES].to_numpy(dtype=float)
-    z = np.abs((values - profile["mean"].to_numpy(dtype=float)) / profile["std"].to_numpy(dtype=float))
-    z = np.where(np.isnan(z), np.inf, z)
-    names = [FEATURE_LABELS.get(f, f) for f in EXPLAINED_FEATURES]
-    order = np.argsort(z, axis=1, kind="stable")
-    near = [", ".join(names[j] for j in row[:2] if np.isfinite(zrow[j])) for row, zrow in zip(order, z)]
-    far = [", ".join(names[j] for j in row[::-1][:2] if np.isfinite(zrow[j]))
-           for row, zrow in zip(order, z)]
-    return near, far
+        return long.assign(**{column: "" for column in EXPLANATION_COLUMNS})
+    explained = explain(long["track_id"], long["playlist_id"], library, encoder_of(model))
+    return long.join(explained.set_axis(long.index))

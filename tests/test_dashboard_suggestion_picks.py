@@ -84,3 +84,15 @@ def test_a_runner_up_pick_is_ranked_among_the_picks_for_the_playlist_it_goes_to(
     ranks = {(row.playlist, row.track_id): row.rank for row in frame.itertuples()}
     assert ranks == {("Party", "t3"): 1, ("Gym", "t2"): 1, ("Gym", "t1"): 2}, \
         "t3 was third for Gym, but is Party's only pick; t1 (0.45 for Gym) ranks after t2 (0.6)"
+
+
+def test_a_song_with_no_runner_up_can_only_go_to_the_playlist_it_was_suggested_for():
+    table = suggestions()
+    nowhere = (table["playlist_id"] == "gym") & table["track_id"].isin(["t1", "t2"])
+    table.loc[nowhere, ["runner_up", "runner_up_score"]] = ["", float("nan")]  # every other playlist holds them
+    picks = {("gym", "t1"): (False, True), ("gym", "t2"): (True, True)}
+    shown = table_for(table, "gym", picks)
+    assert list(shown["goes_to"][:2]) == ["", "Gym"]
+    frame = picks_frame(table, picks, {"Gym": "gym", "Chill": "chill", "Party": "party"})
+    assert list(zip(frame["track_id"], frame["playlist"], frame["playlist_id"])) == [("t2", "Gym", "gym")]
+    assert frame["score"].tolist() == [0.6], "its score for the playlist it goes to"

@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 
 from pipeline.config import ConfigError, Encoding, RunConfig
+from pipeline.explanations import EXPLAINED_FEATURES, FEATURE_LABELS
 from pipeline.library import AUDIO_FEATURES, LibraryError, build_library
 from pipeline.recommended import recommended_config
 from pipeline.sources import load_library
-from pipeline.suggest import (COLUMNS, EXPLAINED_FEATURES, FEATURE_LABELS, FITS_NONE, SUGGEST, choose_threshold,
-                              score_liked_songs, suggest, suggestions_table)
+from pipeline.suggest import (COLUMNS, FITS_NONE, SUGGEST, Threshold, choose_threshold, score_liked_songs, suggest,
+                              suggestions_table)
 from tests.toy_libraries import imbalanced_library, library_of, random_features, track_id
 
 
@@ -87,11 +88,14 @@ def test_per_track_gives_each_liked_song_its_three_best_playlists(demo, per_trac
     assert (per_track.loc[per_track["already_in_playlist"], "rank"] == 0).all()
 
 
-def test_runner_up_is_the_songs_best_other_playlist(per_track):
-    for _, group in per_track.groupby("track_id", sort=False):
-        best, second = group.iloc[0], group.iloc[1]
-        assert (best["runner_up"], best["runner_up_score"]) == (second["playlist"], second["score"])
-        assert (group.iloc[1:]["runner_up"] == best["playlist"]).all()
+def test_runner_up_is_the_songs_best_other_playlist_that_does_not_hold_it(demo, scored):
+    table = suggestions_table(scored, demo, per_track=3)
+    holds = set(zip(demo.memberships["playlist_id"], demo.memberships["track_id"]))
+    assert table["already_in_playlist"].any()
+    for row in table.itertuples():
+        scores = scored.scores.loc[row.track_id]
+        others = scores[[p != row.playlist_id and (p, row.track_id) not in holds for p in scores.index]]
+        assert (row.runner_up, row.runner_up_score) == (demo.playlist_names[others.idxmax()], others.max())
 
 
 def test_explanations_name_similar_members_and_audio_features(demo, per_playlist):
@@ -213,3 +217,65 @@ def test_features_on_half_the_tracks_or_none_still_train_and_suggest():
         assert len(table) == 6 and table["score"].between(0, 1).all()
     # without audio features the explanations cannot name any
     assert (suggest(none, recommended_config(), per_track=1)["closest_features"] == "").all()
+
+
+# ----- ranking and runner-ups on scores set by hand -----------------------------------------------
+@pytest.fixture(scope="module")
+def three_playlists():
+    """Loud (8 tracks), Calm (6), Odd (4); liked: three new songs, one filed in Loud, one in Loud and Calm."""
+    ids = [track_id(n) for n in range(21)]
+    library = library_of({"Loud": ids[:8], "Calm": ids[8:14] + [ids[2]], "Odd": ids[14:18]},
+                         liked=[*ids[18:21], ids[0], ids[2]])
+    return library, score_liked_songs(library, RunConfig())
+
+
+def with_scores(library, scored, by_song: dict[str, list[float]]):
+    """``scored`` with these scores per liked song (by name), playlists in the order Loud, Calm, Odd."""
+    assert scored.rows.playlist_names == ["Loud", "Calm", "Odd"]
+    names = library.tracks["name"].reindex(scored.scores.index)
+    return replace(scored, scores=pd.DataFrame([by_song[name] for name in names], index=scored.scores.index,
+                                               columns=scored.scores.columns))
+
+
+def test_equal_scores_rank_by_liked_order_and_then_by_playlist_order(three_playlists):
+    library, scored = three_playlists
+    tied = with_scores(library, scored, {
+        "Song 18": [0.5, 0.5, 0.2], "Song 19": [0.5, 0.5, 0.5], "Song 20": [0.5, 0.4, 0.5],
+        "Song 0": [0.9, 0.5, 0.1], "Song 2": [0.9, 0.8, 0.5]})
+    per_playlist = suggestions_table(tied, library, per_playlist=None)
+    loud = per_playlist[per_playlist["playlist"] == "Loud"]
+    assert loud["track_name"].tolist() == ["Song 18", "Song 19", "Song 20"] and loud["rank"].tolist() == [1, 2, 3]
+    per_track = suggestions_table(tied, library, per_track=3)
+    assert per_track[per_track["track_name"] == "Song 19"]["playlist"].tolist() == ["Loud", "Calm", "Odd"]
+    assert per_track[per_track["track_name"] == "Song 20"]["playlist"].tolist() == ["Loud", "Odd", "Calm"]
+
+
+def test_the_runner_up_is_never_a_playlist_that_already_holds_the_song(three_playlists):
+    library, scored = three_playlists
+    # Song 0 sits in Loud, Song 2 in Loud and Calm: both score highest where they already are
+    filed = with_scores(library, scored, {
+        "Song 18": [0.3, 0.6, 0.1], "Song 19": [0.2, 0.1, 0.7], "Song 20": [0.4, 0.3, 0.2],
+        "Song 0": [0.9, 0.5, 0.1], "Song 2": [0.9, 0.8, 0.5]})
+    table = suggestions_table(filed, library, per_playlist=None)
+    runner_up = {(row.track_name, row.playlist): (row.runner_up, row.runner_up_score) for row in table.itertuples()}
+    assert runner_up[("Song 0", "Calm")] == ("Odd", 0.1)        # not Loud, where it already is
+    assert runner_up[("Song 0", "Odd")] == ("Calm", 0.5)
+    name, score = runner_up[("Song 2", "Odd")]                  # every other playlist holds it: none to send it to
+    assert name == "" and np.isnan(score)
+    assert runner_up[("Song 18", "Loud")] == ("Calm", 0.6)      # a new song's runner-up is its best other playlist
+    assert runner_up[("Song 18", "Calm")] == ("Loud", 0.3)
+    per_track = suggestions_table(filed, library, per_track=3)
+    (held,) = per_track[(per_track["track_name"] == "Song 0") & (per_track["playlist"] == "Loud")].itertuples()
+    assert (held.already_in_playlist, held.runner_up, held.runner_up_score) == (True, "Calm", 0.5)
+
+
+def test_a_song_held_back_names_its_closest_playlist_even_one_that_holds_it(three_playlists):
+    library, scored = three_playlists
+    low = with_scores(library, scored, {
+        "Song 18": [0.3, 0.6, 0.1], "Song 19": [0.2, 0.1, 0.7], "Song 20": [0.4, 0.3, 0.2],
+        "Song 0": [0.45, 0.2, 0.1], "Song 2": [0.9, 0.8, 0.5]})
+    threshold = Threshold(value=0.5, precision=0.9, coverage=0.8)
+    table = suggestions_table(low, library, per_track=1, threshold=threshold)
+    held = table[table["decision"] == FITS_NONE].set_index("track_name")
+    assert held.index.tolist() == ["Song 20", "Song 0"]
+    assert held.loc["Song 0", ["playlist", "runner_up", "runner_up_score"]].tolist() == ["", "Loud", 0.45]
