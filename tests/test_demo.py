@@ -89,6 +89,33 @@ def test_generation_leaves_global_random_state_alone():
     assert digest(demo_library(3)) == first
 
 
+DEMO_DIGEST = "e8e0adb2a6a47d0bda673cdd022e20013848824769060c55d1b7f17deb2305da"
+"""`digest` of ``demo_library(7)`` before the scale parameter existed: what every user has seen.
+Change it only when the demo is meant to change."""
+
+
+def test_the_default_demo_is_the_one_users_have_always_seen(library):
+    assert digest(library) == digest(demo_library(7, scale=1)) == DEMO_DIGEST
+
+
+def test_a_scaled_demo_has_the_same_playlists_and_proportionally_more_rows(library):
+    scaled = demo_library(7, scale=3)
+    summary, small = scaled.summary(), library.summary()
+    assert set(scaled.playlists()["playlist_name"]) >= {"Classic Rock", "Gym", "Acoustic Mornings"}
+    assert summary["playlists"] == small["playlists"]
+    assert 2.7 <= summary["memberships"] / small["memberships"] <= 3.3
+    assert 2.7 <= summary["liked"] / small["liked"] <= 3.3
+    assert scaled.feature_coverage() == 1.0 and scaled.warnings == ()
+    assert scaled.source.endswith("seed 7, scaled x3)")
+    assert digest(demo_library(7, scale=3)) == digest(scaled)
+
+
+@pytest.mark.parametrize("scale", [0, -2, "3", True, float("nan")])
+def test_a_bad_scale_is_refused_with_a_clear_message(scale):
+    with pytest.raises(ValueError, match="scale must be a positive number"):
+        demo_library(7, scale=scale)
+
+
 @pytest.mark.parametrize("seed", [-1, 2.5, "7"])
 def test_a_bad_seed_is_refused_with_a_clear_message(seed):
     with pytest.raises(ValueError, match="seed must be a non-negative integer"):

@@ -24,7 +24,7 @@ from pipeline.sources import demo_names as names
 from pipeline.sources.demo_tracks import EPOCH, Artist, TrackMaker, artist_pools, solo_artist
 from pipeline.sources.demo_vibes import COLUMNS
 
-SOURCE = "Demo library (invented artists and songs, generated from seed {seed})"
+SOURCE = "Demo library (invented artists and songs, generated from seed {seed}{scaled})"
 NOW_DAY = int((np.datetime64("2023-01-20") - EPOCH).astype(int))  # the blog's snapshot: the library's "today"
 PLAYLIST_SPREAD = 0.35  # sd of a playlist's own nudge away from its vibes, in copula units
 SIZE_SPREAD = 0.08  # sd of log playlist size around the plan, so seeds differ in more than names
@@ -125,24 +125,29 @@ class _Playlist:
     added: list[float] = field(default_factory=list)
 
 
-def demo_library(seed: int = 7) -> Library:
+def demo_library(seed: int = 7, scale: float = 1.0) -> Library:
     """The embedded demo library for ``seed``: same seed, same library, byte for byte; no file, no network.
 
-    Raises ValueError for a seed that is not a non-negative integer.
+    ``scale`` multiplies every playlist's size and the number of liked songs (the same 33 playlists,
+    artists in proportion: benchmarks use it for libraries of 100k or 1M rows); 1 is the demo.
+    Raises ValueError for a seed that is not a non-negative integer or a scale that is not positive.
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"demo library seed must be a non-negative integer, got {seed!r}")
+    if isinstance(scale, bool) or not isinstance(scale, (int, float, np.number)) or not scale > 0:
+        raise ValueError(f"demo library scale must be a positive number, got {scale!r}")
     rng = np.random.default_rng(seed)
-    sizes = [max(12, int(round(plan.size * np.exp(rng.normal(0, SIZE_SPREAD))))) for plan in PLAN]
+    sizes = [max(12, int(round(plan.size * scale * np.exp(rng.normal(0, SIZE_SPREAD))))) for plan in PLAN]
     taken: set[str] = set()
     maker = TrackMaker(rng, artist_pools(rng, _vibe_demand(sizes), taken))
     playlists: dict[str, _Playlist] = {}
     for plan, size in zip(PLAN, sizes):
         playlists[plan.name] = _fill_playlist(rng, maker, plan, size, playlists, taken)
-    liked_tracks, liked_days = _liked_songs(rng, maker, list(playlists.values()))
+    liked_tracks, liked_days = _liked_songs(rng, maker, list(playlists.values()), scale)
     ids = [names.demo_id(seed, "track", number) for number in range(len(maker.rows))]
+    source = SOURCE.format(seed=seed, scaled="" if scale == 1 else f", scaled x{scale:g}")
     return build_library(maker.table(ids), _memberships(seed, list(playlists.values()), ids),
-                         _liked(liked_tracks, liked_days, ids), SOURCE.format(seed=seed))
+                         _liked(liked_tracks, liked_days, ids), source)
 
 
 def _memberships(seed: int, playlists: list[_Playlist], ids: list[str]) -> pd.DataFrame:
@@ -212,10 +217,10 @@ def _added_days(rng: np.random.Generator, plan: PlaylistPlan, released: np.ndarr
     return np.minimum(days, NOW_DAY - rng.uniform(0, 3, len(released)))
 
 
-def _liked_songs(rng: np.random.Generator, maker: TrackMaker,
-                 playlists: list[_Playlist]) -> tuple[list[int], list[float]]:
+def _liked_songs(rng: np.random.Generator, maker: TrackMaker, playlists: list[_Playlist],
+                 scale: float) -> tuple[list[int], list[float]]:
     """Liked songs (track numbers, days liked): some already filed into playlists, the rest new."""
-    total = int(round(LIKED_SONGS * np.exp(rng.normal(0, 0.03))))
+    total = int(round(LIKED_SONGS * scale * np.exp(rng.normal(0, 0.03))))
     filed, filed_days = _filed_likes(rng, maker, playlists, int(round(total * rng.uniform(*LIKED_FILED_SHARE))))
     new, new_days = _unsorted_likes(rng, maker, playlists, total - len(filed))
     return filed + new, filed_days + new_days

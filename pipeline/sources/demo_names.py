@@ -70,9 +70,14 @@ def artist_name(rng: np.random.Generator, style: str) -> str:
     return f"{_pick(rng, FIRST_NAMES)} {_pick(rng, SURNAMES)}" if roll < 0.85 else _pick(rng, FIRST_NAMES)
 
 
+CROWDED = 5_000
+"""Names taken beyond which few draws are tried before numbering: a scaled demo's tens of
+thousands of artists have used up most word combinations, and retrying cost more than it bought."""
+
+
 def unique_artist_name(rng: np.random.Generator, style: str, taken: set[str]) -> str:
     """An artist name not yet in ``taken`` (which it extends); a number breaks the rare stubborn tie."""
-    for _ in range(50):
+    for _ in range(50 if len(taken) < CROWDED else 3):
         name = artist_name(rng, style)
         if name not in taken:
             taken.add(name)
