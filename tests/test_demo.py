@@ -293,3 +293,12 @@ def test_release_year_helps_the_era_playlists(logistic_regression):
 def test_the_three_largest_share_is_the_one_the_baseline_scores(library):
     from pipeline.baseline import library_baseline
     assert library.summary()["largest_three_share"] == round(library_baseline(library).top3, 4)
+
+
+def test_every_demo_track_has_the_hidden_vibe_it_was_drawn_from():
+    from pipeline.sources.demo import demo_track_vibes
+    from pipeline.sources.demo_vibes import VIBES
+    vibes = demo_track_vibes()
+    library = demo_library()
+    assert set(vibes) == set(library.tracks.index)
+    assert set(vibes.values()) <= set(VIBES) and len(set(vibes.values())) > 5

@@ -132,6 +132,22 @@ def demo_library(seed: int = 7, scale: float = 1.0) -> Library:
     artists in proportion: benchmarks use it for libraries of 100k or 1M rows); 1 is the demo.
     Raises ValueError for a seed that is not a non-negative integer or a scale that is not positive.
     """
+    maker, playlists, (liked_tracks, liked_days) = _generated(seed, scale)
+    ids = [names.demo_id(seed, "track", number) for number in range(len(maker.rows))]
+    source = SOURCE.format(seed=seed, scaled="" if scale == 1 else f", scaled x{scale:g}")
+    return build_library(maker.table(ids), _memberships(seed, playlists, ids), _liked(liked_tracks, liked_days, ids),
+                         source)
+
+
+def demo_track_vibes(seed: int = 7, scale: float = 1.0) -> dict[str, str]:
+    """Each track of `demo_library` (same arguments) and the hidden vibe it was drawn from: the truth
+    a clustering of its songs can be checked against (``bench/discover.py``)."""
+    maker, _, _ = _generated(seed, scale)
+    return {names.demo_id(seed, "track", number): row["vibe"] for number, row in enumerate(maker.rows)}
+
+
+def _generated(seed: int, scale: float) -> tuple[TrackMaker, list["_Playlist"], tuple]:
+    """The invented tracks, playlists and liked songs (track numbers, days) of one seed and scale."""
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"demo library seed must be a non-negative integer, got {seed!r}")
     if isinstance(scale, bool) or not isinstance(scale, (int, float, np.number)) or not scale > 0:
@@ -143,11 +159,8 @@ def demo_library(seed: int = 7, scale: float = 1.0) -> Library:
     playlists: dict[str, _Playlist] = {}
     for plan, size in zip(PLAN, sizes):
         playlists[plan.name] = _fill_playlist(rng, maker, plan, size, playlists, taken)
-    liked_tracks, liked_days = _liked_songs(rng, maker, list(playlists.values()), scale)
-    ids = [names.demo_id(seed, "track", number) for number in range(len(maker.rows))]
-    source = SOURCE.format(seed=seed, scaled="" if scale == 1 else f", scaled x{scale:g}")
-    return build_library(maker.table(ids), _memberships(seed, list(playlists.values()), ids),
-                         _liked(liked_tracks, liked_days, ids), source)
+    liked = _liked_songs(rng, maker, list(playlists.values()), scale)
+    return maker, list(playlists.values()), liked
 
 
 def _memberships(seed: int, playlists: list[_Playlist], ids: list[str]) -> pd.DataFrame:

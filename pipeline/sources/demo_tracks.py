@@ -163,12 +163,12 @@ class TrackMaker:
         precise = year >= 1990 or rng.random() < 0.7
         return {"name": title, "artists": tuple(a.name for a in credited), "album": artist.album(rng, year),
                 "release_date": str(released) if precise else str(year), "year": year,
-                "released_day": int((released - EPOCH).astype(int)),
+                "released_day": int((released - EPOCH).astype(int)), "vibe": vibe,
                 "popularity": float(min(100, max(0, round(artist.fame + rng.normal(0, 12))))), "genres": genres}
 
     def table(self, ids: list[str]) -> pd.DataFrame:
         """The tracks table indexed by the given ids (one per track, creation order)."""
-        tracks = pd.DataFrame(self.rows).drop(columns="released_day")
+        tracks = pd.DataFrame(self.rows).drop(columns=["released_day", "vibe"])
         features = pd.DataFrame(np.array(self.features), columns=list(COLUMNS))
         for column in COLUMNS:
             if column != "year":
