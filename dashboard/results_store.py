@@ -3,7 +3,8 @@
 Everything is JSON under ``<data dir>/<kind>/<library fingerprint>/<name>.json``; the data dir is
 `pipeline.paths.data_dir` (``platformdirs.user_data_dir("playlist-enhancer")`` unless
 ``PLAYLIST_ENHANCER_DATA_DIR`` says otherwise; tests point it at a temporary folder). Optuna
-studies live beside them, in the SQLite file `pipeline.tuning` keeps there. Writes go through a
+studies live beside them, in the SQLite file `pipeline.study_storage` keeps there (or on the server a
+study storage URL names). Writes go through a
 temporary file and a rename: a crash mid-write leaves the old file or none, never half a file.
 """
 
@@ -22,11 +23,6 @@ from pipeline.paths import data_dir
 
 def evaluation_path(fingerprint: str, config: RunConfig, folds: int) -> Path:
     return data_dir() / "results" / fingerprint / f"{config.key()}-{folds}folds.json"
-
-
-def tuning_path(fingerprint: str, config: RunConfig, objective: str) -> Path:
-    """Tuning ignores the current params (it searches them), so they are not part of the key."""
-    return data_dir() / "tuning" / fingerprint / f"{replace(config, params=()).key()}-{objective}.json"
 
 
 def chosen_params_path(fingerprint: str, config: RunConfig) -> Path:

@@ -2,7 +2,8 @@
 
 Each takes plain arguments and a ``progress`` reporter (``progress(fraction, message)``, which
 raises `dashboard.jobs.JobStopped` after Stop, and ``progress.should_stop()``), and writes
-its result where `dashboard.results_store` says, so the page finds it however it was started.
+its result where `dashboard.results_store` says (tuning: into the Optuna study itself), so the
+page finds it however it was started.
 """
 
 from __future__ import annotations
@@ -22,14 +23,19 @@ def evaluate_and_store(library: Library, config: RunConfig, folds: int, fingerpr
     results_store.write_json(results_store.evaluation_path(fingerprint, config, folds), result.to_dict())
 
 
-def tune_and_store(library: Library, config: RunConfig, objective: str, trials: int, fingerprint: str,
+def tune_and_store(library: Library, config: RunConfig, objective: str, trials: int, storage: str,
                    progress) -> None:
-    """Run (or resume) the study; what it found is stored even when Stop ended it early, and then
-    `JobStopped` says how many trials finished."""
+    """Add ``trials`` finished trials to the study in ``storage`` (which stores them itself, with those of
+    every other worker on it); after Stop, `JobStopped` says how many this job finished."""
     from dashboard.jobs import JobStopped
-    from pipeline.tuning import tune
+    from pipeline.tuning import find_study, study_name_for, tune
+    from pipeline.tuning_workers import finished_count
+    from pipeline.study_storage import open_storage
     base = replace(config, params=())
-    finished = 0
+    progress(0.0, "preparing the study")
+    study = find_study(study_name_for(library, base, objective), open_storage(storage))
+    before = finished_count(study) if study is not None else 0
+    finished = before
 
     def after_trial(done: int, total: int, best: float | None) -> None:
         nonlocal finished
@@ -37,12 +43,11 @@ def tune_and_store(library: Library, config: RunConfig, objective: str, trials: 
         best_text = f" · best {best:.3f}" if best is not None else ""
         progress.send(progress=done / max(total, 1), message=f"trial {done} of {total}{best_text}")
 
-    progress(0.0, "preparing the study")
-    result = tune(library, base, trials, objective=objective, progress=after_trial,
+    result = tune(library, base, before + trials, storage=storage, objective=objective, progress=after_trial,
                   should_stop=progress.should_stop)
-    results_store.write_json(results_store.tuning_path(fingerprint, base, objective), result.to_dict())
     if progress.should_stop():
-        raise JobStopped(f"Stopped after {finished} trial{'' if finished == 1 else 's'}; the study keeps "
+        added = finished - before
+        raise JobStopped(f"Stopped after {added} trial{'' if added == 1 else 's'}; the study keeps "
                          f"{result.n_finished} finished trials, and Resume continues it.")
 
 

@@ -7,6 +7,7 @@ result to disk. `show_progress` draws running jobs and reruns the page when they
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import replace
 from pathlib import Path
@@ -72,23 +73,50 @@ def start_evaluation(selection: Selection, config: RunConfig) -> Job:
 
 
 # ----- tuning --------------------------------------------------------------------------------
-def tuning_key(selection: Selection, config: RunConfig, objective: str) -> str:
-    return f"tune:{selection.fingerprint}:{replace(config, params=()).key()}:{objective}"
+def tuning_key(selection: Selection, config: RunConfig, objective: str, storage: str) -> str:
+    """One job per study; the storage only as a digest, since job records lie on disk and a URL may hold a password."""
+    place = hashlib.sha256(storage.encode()).hexdigest()[:12]
+    return f"tune:{selection.fingerprint}:{replace(config, params=()).key()}:{objective}:{place}"
 
 
-def stored_tuning(selection: Selection, config: RunConfig, objective: str):
-    """The last stored `TuningResult` of this configuration's study, or None."""
-    from pipeline.tuning import TuningResult
-    return _stored(results_store.tuning_path(selection.fingerprint, config, objective),
-                   lambda document: TuningResult(**document))
+def tuning_study_name(selection: Selection, config: RunConfig, objective: str) -> str:
+    from pipeline.tuning import study_name_for
+    return study_name_for(selection.library, replace(config, params=()), objective)
 
 
-def start_tuning(selection: Selection, config: RunConfig, objective: str, trials: int) -> Job:
-    """Run (or resume) the study for ``config`` without its current params."""
-    return job_board().start(tuning_key(selection, config, objective),
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _study_storage(storage: str):
+    """One open database per URL and server: its connections are reused by every refresh."""
+    from pipeline.study_storage import open_storage
+    return open_storage(storage)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _importances(storage: str, study_name: str, complete: int) -> dict[str, float]:
+    """fANOVA takes about a second: computed again only when another trial has completed."""
+    from pipeline.tuning import find_study, parameter_importances
+    return parameter_importances(find_study(study_name, _study_storage(storage)))
+
+
+def stored_tuning(selection: Selection, config: RunConfig, objective: str, storage: str):
+    """The study of this configuration as ``storage`` holds it now, every worker's trials included, as a
+    `TuningResult`; None before it exists. Raises `ConfigError` when the storage cannot be opened."""
+    from pipeline.tuning import find_study, summarise
+    name = tuning_study_name(selection, config, objective)
+    study = find_study(name, _study_storage(storage))
+    if study is None:
+        return None
+    result = summarise(study, storage, objective, importances=False)
+    complete = sum(trial["state"] == "COMPLETE" for trial in result.trials)
+    return replace(result, importances=_importances(storage, name, complete))
+
+
+def start_tuning(selection: Selection, config: RunConfig, objective: str, trials: int, storage: str) -> Job:
+    """Add ``trials`` to the study for ``config`` without its current params, in ``storage``."""
+    return job_board().start(tuning_key(selection, config, objective, storage),
                              f"Tuning {config.label()} for {objective}", "dashboard.tasks:tune_and_store",
                              library=selection.library, config=config, objective=objective, trials=trials,
-                             fingerprint=selection.fingerprint)
+                             storage=storage)
 
 
 def adopt_params(selection: Selection, config: RunConfig, params: dict) -> None:

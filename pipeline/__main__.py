@@ -141,13 +141,25 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 
 def add_tune_command(subparsers) -> None:
+    from pipeline.study_storage import HEARTBEAT_SECONDS, MISSED_HEARTBEATS  # no Optuna import: a quick --help
     parser = subparsers.add_parser("tune", help="tune a configuration with Optuna (resumes an existing study)")
     add_library_arguments(parser)
     add_config_arguments(parser)
-    parser.add_argument("--trials", type=int, required=True)
+    parser.add_argument("--trials", type=positive_number, required=True, metavar="N",
+                        help="finished (complete or pruned) trials the study should hold: the run stops there, "
+                             "counting the trials of every worker on every machine; a study that holds N already "
+                             "runs nothing, so ask for more to continue it")
     parser.add_argument("--storage", default=None, metavar="URL",
-                        help="SQLAlchemy URL (default: a SQLite file in the user data directory)")
+                        help="SQLAlchemy URL (default: a SQLite file in the user data directory); "
+                             "postgresql+psycopg://USER@HOST/DB lets several machines tune one study")
     parser.add_argument("--study", default=None, metavar="NAME")
+    parser.add_argument("--workers", type=positive_number, default=1, metavar="N",
+                        help="worker processes on this machine, all on the one study (default 1); run the same "
+                             "command on other machines to add theirs")
+    parser.add_argument("--heartbeat", type=positive_number, default=HEARTBEAT_SECONDS, metavar="SECONDS",
+                        help=f"a running trial says it is alive this often (default {HEARTBEAT_SECONDS}); one "
+                             f"silent for {MISSED_HEARTBEATS} heartbeats is taken for a dead worker's, failed and run "
+                             f"once more. Give every machine the same value")
     parser.add_argument("--timeout", type=float, default=None, metavar="SECONDS")
     parser.add_argument("--objective", default="macro_f1",
                         choices=("macro_f1", "macro_ap", "accuracy", "top3", "balanced_accuracy"))
@@ -156,20 +168,43 @@ def add_tune_command(subparsers) -> None:
     parser.set_defaults(handler=run_tune)
 
 
+SQLITE_WORKERS_NOTE = ("note: {workers} workers on a SQLite file: they fit side by side, but SQLite lets one "
+                       "process write at a time, so each waits a moment for the others' writes after every fold. "
+                       "Workers on other machines need a database server (--storage postgresql+psycopg://...).")
+
+
 def run_tune(args: argparse.Namespace) -> int:
+    """Exit 1 when a worker failed and the study holds fewer trials than asked for, else 0."""
+    from pipeline.study_storage import default_storage, is_sqlite
     from pipeline.tuning import tune
+    from pipeline.tuning_workers import print_progress, progress_line, tune_in_workers
     config, library = config_from(args), load_library_from(args)  # bad flags fail before a slow load
-    progress = None if args.json else (
-        lambda done, total, best: print(f"trial {done}/{total}  best {best if best is None else round(best, 4)}",
-                                        file=sys.stderr))
-    result = tune(library, config, args.trials, storage=args.storage, study_name=args.study,
-                  timeout=args.timeout, objective=args.objective, folds=args.folds, progress=progress)
-    data = {k: v for k, v in result.to_dict().items() if k != "trials"}
-    if args.json:
-        print_json({**data, "trials": result.trials})
+    storage = args.storage or default_storage()
+    settings = dict(study_name=args.study, timeout=args.timeout, objective=args.objective, folds=args.folds,
+                    heartbeat_seconds=args.heartbeat)
+    problems: list[str] = []
+    if args.workers == 1:
+        progress = None if args.json else (
+            lambda done, total, best: print(progress_line(done, total, best), file=sys.stderr))
+        result = tune(library, config, args.trials, storage=storage, progress=progress, **settings)
     else:
-        print_json(data)
-    return 0
+        if is_sqlite(storage):
+            print(SQLITE_WORKERS_NOTE.format(workers=args.workers), file=sys.stderr)
+        outcome = tune_in_workers(args.workers, library, config, args.trials, storage,
+                                  progress=None if args.json else print_progress, **settings)
+        result, problems = outcome.result, outcome.problems()
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    data = {k: v for k, v in result.to_dict().items() if k != "trials"}
+    print_json({**data, "trials": result.trials} if args.json else data)
+    return 1 if problems and result.n_finished < args.trials else 0
+
+
+def positive_number(text: str) -> int:
+    """argparse type: a whole number of at least 1."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"takes a whole number of at least 1, not '{text}'")
+    return int(text)
 
 
 def add_suggest_command(subparsers) -> None:

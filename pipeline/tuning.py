@@ -1,17 +1,17 @@
-"""Optuna studies: tune one configuration's model (and strategy) parameters, resumably.
+"""Optuna studies: tune one configuration's model (and strategy) parameters, resumably, with any number of workers.
 
-One study per (library fingerprint, model, strategy, encoding); a TPE sampler
-seeded per trial (`TrialSeededSampler`), so a resumed study continues instead of
-replaying; a median pruner that compares trials fold by fold. Storage defaults to
-a SQLite file in the user data directory and accepts any SQLAlchemy URL (a
-PostgreSQL server lets several machines tune one study).
+One study per (library fingerprint, model, strategy, encoding); a TPE sampler seeded per trial
+(`TrialSeededSampler`), so a resumed study continues instead of replaying and two workers never draw
+alike; a median pruner that compares trials fold by fold. A run ends when the study holds the
+trials asked for, counting every worker's (`FinishedTrialsTarget`). Storage (`pipeline.study_storage`)
+defaults to a SQLite file in the user data directory and accepts any SQLAlchemy URL: a PostgreSQL
+server lets several machines tune one study (`pipeline.tuning_workers` starts several on this one).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import time
 from dataclasses import asdict, dataclass, replace
 from typing import Callable
 
@@ -25,7 +25,9 @@ from pipeline.fitting import TrainingRows
 from pipeline.library import Library
 from pipeline import metrics
 from pipeline.models import MODELS
-from pipeline.paths import data_dir
+from pipeline.study_storage import HEARTBEAT_SECONDS, default_storage, open_storage, redacted
+from pipeline.tuning_workers import (FinishedTrialsTarget, TrialNotNeeded, finished_count, quiet_planned_endings,
+                                     worker_name)
 
 OBJECTIVES = ("macro_f1", "macro_ap", "accuracy", "top3", "balanced_accuracy")
 OBJECTIVES_FOR_SUGGESTIONS = ("macro_ap", "macro_f1", "top3", "balanced_accuracy", "accuracy")
@@ -33,7 +35,7 @@ IMPORTANCE_MIN_TRIALS = 10
 """Finished trials needed before parameter importances are estimated: with fewer, the forest
 that fANOVA fits on them ranks the parameters by noise."""
 TuningProgress = Callable[[int, int, float | None], None]
-"""Called after each finished trial with (trials done, trials asked for, best value so far)."""
+"""Called after each trial with (finished trials in the study, trials asked for, best value so far)."""
 
 
 class TuningStopped(Exception):
@@ -67,10 +69,6 @@ class TuningResult:
         return pd.DataFrame(self.trials)
 
 
-def default_storage() -> str:
-    return f"sqlite:///{(data_dir() / 'studies.sqlite3').resolve()}"
-
-
 def study_name_for(library: Library, config: RunConfig, objective: str) -> str:
     """Stable name: same library content, model, strategy and encoding -> same study."""
     encoding = json.dumps(asdict(config.encoding), sort_keys=True)
@@ -91,12 +89,14 @@ def search_space(trial: optuna.Trial, config: RunConfig) -> dict:
 
 def tune(library: Library, config: RunConfig, trials: int, storage: str | None = None,
          study_name: str | None = None, timeout: float | None = None, objective: str = "macro_f1",
-         folds: int = 3, progress: TuningProgress | None = None,
-         should_stop: Callable[[], bool] | None = None) -> TuningResult:
-    """Run (or resume) a study and return what it found.
+         folds: int = 3, progress: TuningProgress | None = None, should_stop: Callable[[], bool] | None = None,
+         heartbeat_seconds: int = HEARTBEAT_SECONDS) -> TuningResult:
+    """Run (or resume, or join) a study until it holds ``trials`` finished trials; return what it found.
 
-    ``should_stop`` lets a UI stop it: it is asked before every fit, so a stop waits for one
-    fit at most; the trial it interrupts is kept as ``STOPPED`` and never counts as a result.
+    Finished means complete or pruned, whoever ran them: workers on one study stop together at
+    ``trials``, and a study that holds them already runs nothing. ``should_stop`` lets a UI stop it:
+    it is asked before every fit, so a stop waits for one fit at most; the trial it interrupts is
+    kept as ``STOPPED`` and never counts. Raises `ConfigError` for a study that tunes something else.
     """
     if objective not in OBJECTIVES:
         raise ConfigError(f"unknown objective '{objective}' (choose from: {', '.join(OBJECTIVES)})")
@@ -104,71 +104,65 @@ def tune(library: Library, config: RunConfig, trials: int, storage: str | None =
         raise ConfigError("the dummy baseline has nothing to tune")
     storage = storage or default_storage()
     name = study_name or study_name_for(library, config, objective)
-    optuna.logging.set_verbosity(optuna.logging.WARNING)  # before the study: no "new study created" line
-    study = load_study(name, storage, config.seed)
-    study.set_user_attr("config", config.to_dict())
-    study.set_user_attr("library", library.fingerprint())
-    study.set_user_attr("objective", objective)
+    study = prepare_study(name, storage, config, objective, library.fingerprint(), heartbeat_seconds)
+    quiet_planned_endings(TuningStopped)
     rows = TrainingRows.from_library(library)
-    done_before = len(study.trials)
+    target = FinishedTrialsTarget(trials, should_stop)
 
     def objective_fn(trial: optuna.Trial) -> float:
+        target.check_needed(study, trial)
+        trial.set_user_attr("worker", worker_name())
+        trial.set_user_attr("sampler_seed", study.sampler.seed_for(trial.number))
         trial_config = replace(config, params={**config.param_dict, **search_space(trial, config)})
         return _cross_validated(trial, library, trial_config, rows, folds, objective, should_stop)
 
     def after_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         if progress:
-            progress(len(study.trials) - done_before, trials, _best_value(study))
+            progress(finished_count(study), trials, _best_value(study))
         if should_stop and should_stop():
             study.stop()
 
-    try:
-        study.optimize(objective_fn, n_trials=trials, timeout=timeout, callbacks=[after_trial],
-                       catch=(ValueError,), gc_after_trial=False)
-    except TuningStopped:
-        pass  # the interrupted trial is stored as failed, marked "stopped"
+    if target.room_for_another(study):
+        try:  # n_trials only bounds a worker whose every trial fails; the target ends the others
+            study.optimize(objective_fn, n_trials=trials, timeout=timeout, callbacks=[after_trial, target],
+                           catch=(ValueError,), gc_after_trial=False)
+        except (TuningStopped, TrialNotNeeded):
+            pass  # the interrupted trial is stored as failed, marked "stopped" or "surplus"
     return summarise(study, storage, objective)
 
 
-def load_study(name: str, storage: str, seed: int) -> optuna.Study:
+def prepare_study(name: str, storage: str, config: RunConfig, objective: str, library: str,
+                  heartbeat_seconds: int = HEARTBEAT_SECONDS) -> optuna.Study:
+    """Study ``name`` (created if new) recording what it tunes, and the sampler's base seed.
+
+    Raises `ConfigError` when it already tunes another library, model, strategy, encoding or
+    objective: a worker started with other flags would mix two searches in one study.
+    """
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # before the study: no "new study created" line
+    study = load_study(name, storage, config.seed, heartbeat_seconds)
+    attrs = study.user_attrs
+    if "config" in attrs:
+        tuned = RunConfig.from_dict(attrs["config"])
+        # a worker starting now may still be writing these one by one: one not there yet is no difference
+        differing = [field for field, started, now in (
+            ("model", tuned.model, config.model), ("strategy", tuned.strategy, config.strategy),
+            ("encoding", tuned.encoding, config.encoding), ("objective", attrs.get("objective", objective), objective),
+            ("library", attrs.get("library", library), library)) if started != now]
+        if differing:
+            raise ConfigError(f"study '{name}' tunes {tuned.label()} for {attrs.get('objective', objective)}; this run has "
+                              f"another {', '.join(differing)}: give the flags it was started with, or another --study")
+    for key, value in (("config", config.to_dict()), ("library", library), ("objective", objective),
+                       ("seed", config.seed)):
+        study.set_user_attr(key, value)
+    return study
+
+
+def load_study(name: str, storage: str, seed: int, heartbeat_seconds: int = HEARTBEAT_SECONDS) -> optuna.Study:
     sampler = TrialSeededSampler(seed, n_startup_trials=8)
     # a trial whose first fold already falls below the median of earlier first folds stops there
     pruner = optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=0)
-    return optuna.create_study(study_name=name, storage=open_storage(storage), sampler=sampler,
-                               pruner=pruner, direction="maximize", load_if_exists=True)
-
-
-def open_storage(storage: str, attempts: int = 5) -> optuna.storages.RDBStorage:
-    """The study database at SQLAlchemy URL ``storage``; raises `ConfigError` if it cannot be opened.
-
-    Workers started together on an empty database race to create Optuna's tables (PostgreSQL:
-    ``UniqueViolation`` on ``pg_type``); the loser retries once the winner's tables exist.
-    """
-    from sqlalchemy.exc import IntegrityError, ProgrammingError, SQLAlchemyError
-    last_error: Exception | None = None
-    for attempt in range(attempts):
-        try:
-            return optuna.storages.RDBStorage(storage)
-        except (IntegrityError, ProgrammingError) as error:
-            last_error = error
-            time.sleep(0.2 * (attempt + 1))
-        except (ImportError, SQLAlchemyError) as error:  # bad URL, missing driver, server down
-            raise _storage_error(storage, error) from None
-    raise _storage_error(storage, last_error) from None
-
-
-def _storage_error(storage: str, error: Exception) -> ConfigError:
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-    try:
-        password = make_url(storage).password
-    except ArgumentError:
-        password = None
-    reason = reason.replace(storage, _redact(storage))
-    if password and len(str(password)) >= 4:  # a shorter one would mask letters of ordinary words
-        reason = reason.replace(str(password), "***")
-    return ConfigError(f"cannot open the study storage {_redact(storage)}: {reason}")
+    return optuna.create_study(study_name=name, storage=open_storage(storage, heartbeat_seconds=heartbeat_seconds),
+                               sampler=sampler, pruner=pruner, direction="maximize", load_if_exists=True)
 
 
 class TrialSeededSampler(optuna.samplers.BaseSampler):
@@ -190,11 +184,14 @@ class TrialSeededSampler(optuna.samplers.BaseSampler):
         self.seed, self.n_startup_trials = seed, n_startup_trials
         self._by_trial: dict[int, optuna.samplers.TPESampler] = {}
 
+    def seed_for(self, number: int) -> int:
+        """The TPE seed of trial ``number`` (Optuna's, from 0); each trial records it as ``sampler_seed``."""
+        return int(np.random.SeedSequence([self.seed, number]).generate_state(1)[0])
+
     def _tpe_for(self, trial: optuna.trial.FrozenTrial) -> optuna.samplers.TPESampler:
         if trial.number not in self._by_trial:
-            seed = int(np.random.SeedSequence([self.seed, trial.number]).generate_state(1)[0])
             self._by_trial[trial.number] = optuna.samplers.TPESampler(
-                seed=seed, n_startup_trials=self.n_startup_trials)
+                seed=self.seed_for(trial.number), n_startup_trials=self.n_startup_trials)
         return self._by_trial[trial.number]
 
     def infer_relative_search_space(self, study, trial):
@@ -234,20 +231,33 @@ def _cross_validated(trial: optuna.Trial, library: Library, config: RunConfig, r
     return float(np.mean(values))
 
 
-def summarise(study: optuna.Study, storage: str, objective: str) -> TuningResult:
-    """Best params, the trial history and parameter importances of a study."""
-    complete = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
+def summarise(study: optuna.Study, storage: str, objective: str, importances: bool = True) -> TuningResult:
+    """Best params, the trial history (every worker's, a running trial with no value yet; not the
+    surplus ones `FinishedTrialsTarget` ended before they drew anything) and, unless ``importances`` is
+    False (fANOVA takes about a second), parameter importances of a study."""
+    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
     history = [{"number": t.number + 1, "state": "STOPPED" if t.user_attrs.get("stopped") else t.state.name,
-                "value": t.value, "seconds": (t.duration.total_seconds() if t.duration else None), **t.params}
-               for t in study.trials]
+                "value": t.value, "seconds": (t.duration.total_seconds() if t.duration else None),
+                "worker": t.user_attrs.get("worker"), **t.params}
+               for t in study.get_trials(deepcopy=False) if not t.user_attrs.get("surplus")]
     best = study.best_trial if complete else None
-    return TuningResult(study_name=study.study_name, storage=_redact(storage), objective=objective,
+    return TuningResult(study_name=study.study_name, storage=redacted(storage), objective=objective,
                         best_params=dict(best.params) if best else {},
-                        best_value=float(best.value) if best else None, n_trials=len(study.trials),
-                        trials=history, importances=_importances(study, complete))
+                        best_value=float(best.value) if best else None, n_trials=len(history),
+                        trials=history, importances=parameter_importances(study) if importances else {})
 
 
-def _importances(study: optuna.Study, complete: list) -> dict[str, float]:
+def find_study(study_name: str, storage: str | optuna.storages.BaseStorage) -> optuna.Study | None:
+    """The stored study ``study_name`` as it is now, or None when there is none."""
+    try:
+        return optuna.load_study(study_name=study_name, storage=storage)
+    except KeyError:
+        return None
+
+
+def parameter_importances(study: optuna.Study) -> dict[str, float]:
+    """fANOVA importances of the complete trials' parameters; empty below `IMPORTANCE_MIN_TRIALS`."""
+    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
     if len(complete) < IMPORTANCE_MIN_TRIALS or not complete[0].params:
         return {}
     try:
@@ -265,22 +275,13 @@ def _best_value(study: optuna.Study) -> float | None:
         return None
 
 
-def _redact(storage: str) -> str:
-    """Never echo a database password back."""
-    from sqlalchemy.engine import make_url
-    try:
-        return make_url(storage).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - an unparsable URL is echoed without its credentials part
-        return storage.split("@")[-1]
-
-
 def config_from_study(study_name: str, storage: str | None = None) -> RunConfig:
     """The configuration a stored study tuned, with its best params; raises `ConfigError` if unusable."""
     storage = storage or default_storage()
     try:
         study = optuna.load_study(study_name=study_name, storage=open_storage(storage))
     except KeyError:
-        raise ConfigError(f"no study named '{study_name}' in {_redact(storage)}") from None
+        raise ConfigError(f"no study named '{study_name}' in {redacted(storage)}") from None
     return _best_config(study)
 
 

@@ -7,9 +7,11 @@ import io
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -130,21 +132,99 @@ def test_without_flags_the_cli_runs_the_recommended_configuration():
 # ----- tune and suggest -------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def study(tmp_path_factory, user_data) -> tuple[str, str, list[dict]]:
-    """A logreg + class weights study tuned in two sittings: 3 trials, then 2 more."""
+    """A logreg + class weights study tuned in two sittings: to 3 trials, then to 5; then asked for 5 again."""
     storage = f"sqlite:///{tmp_path_factory.mktemp('studies') / 's.db'}"
     command = ["tune", "--library", "demo", "--model", "logreg", "--strategy", "class_weights",
                "--encoding", "artist=drop,genres=off", "--folds", "2", "--storage", storage, "--study", "cli-study"]
-    outputs = [ok_json(run_cli(*command, "--trials", trials, data_dir=user_data)) for trials in ("3", "2")]
+    outputs = [ok_json(run_cli(*command, "--trials", trials, data_dir=user_data)) for trials in ("3", "5", "5")]
     return "cli-study", storage, outputs
 
 
 def test_tune_resumes_the_named_study_and_prints_the_best_parameters(study):
-    name, storage, (first, second) = study
+    name, storage, (first, second, third) = study
     assert (first["study_name"], second["study_name"]) == (name, name)
-    assert (first["n_trials"], second["n_trials"]) == (3, 5)
+    assert (first["n_trials"], second["n_trials"]) == (3, 5), "--trials is what the study holds, not more"
+    assert third == second, "a study that holds the trials asked for runs nothing"
     assert set(second["best_params"]) == {"C", "class_weight_power"}
     assert second["best_value"] >= first["best_value"]
     assert second["storage"] == storage
+
+
+def test_tune_help_says_what_trials_and_workers_mean(user_data):
+    text = " ".join(run_cli("tune", "--help", data_dir=user_data).stdout.split())
+    assert "finished (complete or pruned) trials the study should hold" in text
+    assert "counting the trials of every worker on every machine" in text
+    assert "run the same command on other machines to add theirs" in text
+
+
+def test_several_workers_on_sqlite_say_they_wait_for_each_others_writes_and_fill_the_study(tmp_path, user_data):
+    songs = [{"id": track_id(n), "name": f"S{n}", "artist": f"A{n % 3}", "energy": (n % 10) / 10} for n in range(30)]
+    folder = write_exportify_folder(tmp_path / "export", {"a": songs[:15], "b": songs[15:], "liked": songs[::4]})
+    storage = f"sqlite:///{tmp_path / 'studies.db'}"
+    result = run_cli("tune", "--library", str(folder), "--model", "logreg", "--strategy", "none", "--folds", "2",
+                     "--trials", "6", "--workers", "2", "--storage", storage, "--json", data_dir=user_data)
+    summary = ok_json(result)
+    assert "note: 2 workers on a SQLite file: they fit side by side, but SQLite lets one process write at a time" \
+        in result.stderr
+    assert "need a database server (--storage postgresql+psycopg://...)" in result.stderr
+    assert summary["n_trials"] == 6 and {t["state"] for t in summary["trials"]} <= {"COMPLETE", "PRUNED"}
+    assert len({t["worker"] for t in summary["trials"]}) == 2, "both workers ran trials"
+    alone = run_cli("tune", "--library", str(folder), "--model", "logreg", "--strategy", "none", "--folds", "2",
+                    "--trials", "1", "--storage", f"sqlite:///{tmp_path / 'alone.db'}", data_dir=user_data)
+    assert alone.returncode == 0 and "note:" not in alone.stderr, "one worker: nothing to say"
+
+
+def has_ended(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return True
+
+
+def workers_once_running(storage: str, tuning: subprocess.Popen) -> set[int]:
+    """The pids of the workers, once two have each started a trial and one trial has finished."""
+    import optuna
+    from pipeline.study_storage import open_storage  # it waits out the CLI creating the tables meanwhile
+    while tuning.poll() is None:
+        opened = open_storage(storage) if Path(storage[10:]).exists() else None
+        summaries = optuna.get_all_study_summaries(opened) if opened else []
+        if summaries:
+            trials = optuna.load_study(study_name=summaries[0].study_name, storage=opened).trials
+            pids = {int(t.user_attrs["worker"].rsplit(":", 1)[1]) for t in trials if "worker" in t.user_attrs}
+            if len(pids) == 2 and any(t.state.is_finished() for t in trials):
+                return pids
+        time.sleep(0.1)
+    raise AssertionError(f"the workers ended first: {tuning.communicate()}")
+
+
+@pytest.mark.parametrize("end", ["ctrl-c", "parent killed"])
+def test_workers_end_with_their_parent_and_leave_no_trial_running(tmp_path, user_data, end):
+    import optuna
+    songs = [{"id": track_id(n), "name": f"S{n}", "artist": f"A{n % 3}", "energy": (n % 10) / 10} for n in range(30)]
+    folder = write_exportify_folder(tmp_path / "export", {"a": songs[:15], "b": songs[15:], "liked": songs[::4]})
+    storage = f"sqlite:///{tmp_path / 'studies.db'}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PLAYLIST_ENHANCER_", "PYTHONPATH"))}
+    env["PLAYLIST_ENHANCER_DATA_DIR"] = str(user_data)
+    tuning = subprocess.Popen([sys.executable, "-m", "pipeline", "tune", "--library", str(folder), "--model", "logreg",
+                               "--folds", "3", "--trials", "500", "--workers", "2", "--storage", storage],
+                              cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    pids = workers_once_running(storage, tuning)
+    tuning.send_signal(signal.SIGINT if end == "ctrl-c" else signal.SIGKILL)
+    stdout, stderr = tuning.communicate(timeout=120)
+    while not all(has_ended(pid) for pid in pids):   # orphans would tune on for ever
+        time.sleep(0.1)
+    if end == "ctrl-c":
+        assert tuning.returncode == 130 and stderr.rstrip().endswith("interrupted")
+        assert "Traceback" not in stderr, "a planned ending is no failure to report"
+    study, = optuna.get_all_study_summaries(storage)
+    states = {t.state for t in optuna.load_study(study_name=study.study_name, storage=storage).trials}
+    assert optuna.trial.TrialState.RUNNING not in states, "each worker stopped its trial before its next fit"
+
+
+def test_tune_refuses_zero_workers_or_trials(user_data):
+    for flag in ("--workers", "--trials"):
+        result = run_cli("tune", "--library", "demo", "--trials", "3", flag, "0", data_dir=user_data)
+        assert result.returncode == 2 and f"argument {flag}: takes a whole number of at least 1, not '0'" in result.stderr
 
 
 def test_suggest_writes_the_recommended_columns_per_playlist(tmp_path, user_data):

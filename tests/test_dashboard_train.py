@@ -2,15 +2,18 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
+import optuna
 import streamlit as st
 from streamlit.testing.v1.element_tree import Column
 
-from dashboard import results_store, work
+from dashboard import work
 from tests.test_dashboard_apptest import (APP, ROOT, chart, fresh_server, metric, open_app,  # noqa: F401
                                           small_library_folder, wait_until)
+from tests.test_tuning_postgres import PASSWORD, environment, postgres_url  # noqa: F401
 
 
 def open_train_page(folder, model: str = "logreg"):
@@ -57,7 +60,7 @@ def test_a_study_runs_live_and_its_best_parameters_can_be_adopted(small_library_
     at.number_input(key="tune_trials").set_value(3)
     at.button(key="tune_run").click().run()
     assert any("Tuning" in p.text for p in at.get("progress"))
-    wait_until(at, lambda at: any(m.label == "Best Macro-AP" for m in at.metric))
+    wait_until(at, lambda at: not at.get("progress") and any(m.label == "Best Macro-AP" for m in at.metric))
     assert metric(at, "Trials").value == "3"
     trials = next(d.value for d in at.dataframe if "state" in d.value.columns)
     assert list(trials["number"]) == [1, 2, 3], "counted as the progress counts: trial 1 of 3 is the first"
@@ -70,7 +73,9 @@ def test_a_study_runs_live_and_its_best_parameters_can_be_adopted(small_library_
     assert "tune_importances" not in [c.key for c in at.get("plotly_chart")]
     assert any("appear after 10 finished trials (3 so far)" in i.value for i in at.info)
 
-    tuned = results_store.read_json(next((tmp_path / "data" / "tuning").rglob("*.json")))["best_params"]
+    study, = optuna.get_all_study_summaries(f"sqlite:///{tmp_path / 'data' / 'studies.sqlite3'}",
+                                            include_best_trial=True)
+    tuned = study.best_trial.params
     at.button(key="tune_adopt").click().run()
     slider = at.sidebar.slider(key="class_weight_power")
     assert slider.value == tuned["class_weight_power"], "the sidebar shows the tuned value in use"
@@ -84,6 +89,34 @@ def test_a_study_runs_live_and_its_best_parameters_can_be_adopted(small_library_
     caption = at.caption[0].value
     assert "parameters: class_weight_power=0.5 " in caption and "C=" not in caption, "back to the sidebar's own"
     assert at.sidebar.slider(key="class_weight_power").value == 0.5
+
+
+def shown_text(at) -> str:
+    """Every caption, markdown, metric and table cell of the page, as drawn."""
+    parts = [e.value for e in (*at.caption, *at.markdown)] + [m.value for m in at.metric]
+    return " ".join(map(str, parts)) + " ".join(d.value.to_csv() for d in at.dataframe)
+
+
+def test_the_history_shows_the_trials_another_machine_adds_to_a_postgresql_study(small_library_folder, postgres_url,
+                                                                                  tmp_path):
+    at = open_train_page(small_library_folder)
+    at.text_input(key="tune_storage").set_value(postgres_url).run()
+    box = at.text_input(key="tune_storage").value
+    assert box.startswith("postgresql+psycopg://postgres:***@127.0.0.1:") and PASSWORD not in box
+    name = re.search(r"Study `([^`]+)` in `postgresql\+psycopg://postgres:\*\*\*@", shown_text(at)).group(1)
+    assert at.button(key="tune_run").label == "Start tuning" and not at.metric
+
+    elsewhere = subprocess.run([sys.executable, "-m", "pipeline", "tune", "--library", str(small_library_folder),
+                                "--model", "logreg", "--study", name, "--storage", postgres_url, "--trials", "2"],
+                               cwd=ROOT, env=environment(tmp_path), capture_output=True, text=True, timeout=300)
+    assert elsewhere.returncode == 0, elsewhere.stderr
+    at.run()  # what the live refresh does every few seconds
+    assert metric(at, "Trials").value == "2"
+    trials = next(d.value for d in at.dataframe if "state" in d.value.columns)
+    assert list(trials["number"]) == [1, 2] and trials["worker"].str.contains(":").all()
+    assert str(os.getpid()) not in " ".join(trials["worker"]), "run by another process, not by this dashboard"
+    assert at.button(key="tune_run").label == "Resume the study"
+    assert PASSWORD not in shown_text(at)
 
 
 def test_stop_ends_a_long_study_and_says_how_many_trials_it_kept(small_library_folder):

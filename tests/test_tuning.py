@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 
 import optuna
@@ -9,8 +10,10 @@ import pytest
 
 from pipeline.config import ConfigError, RunConfig
 from pipeline.fitting import TrainingRows
+from pipeline.study_storage import open_storage, redacted, with_password_of
+from pipeline.tuning_workers import FinishedTrialsTarget, TrialNotNeeded
 from pipeline.tuning import (IMPORTANCE_MIN_TRIALS, _cross_validated, best_study_config, config_from_study,
-                             open_storage, study_name_for, summarise, tune)
+                             find_study, search_space, study_name_for, summarise, tune)
 from tests.toy_libraries import library_of, track_id
 
 KNN = RunConfig(model="knn", strategy="none")
@@ -29,7 +32,7 @@ def storage(tmp_path) -> str:
 
 
 def params_of(result) -> list[dict]:
-    return [{k: v for k, v in trial.items() if k not in ("number", "state", "value", "seconds")}
+    return [{k: v for k, v in trial.items() if k not in ("number", "state", "value", "seconds", "worker")}
             for trial in result.trials]
 
 
@@ -44,22 +47,24 @@ def test_the_same_seed_proposes_the_same_trials_and_another_seed_others(library,
     assert {"n_neighbors", "weights", "metric", "class_weight_power"} == set(runs["first"].best_params)
 
 
-def test_a_study_resumes_where_it_stopped_and_reports_progress(library, storage):
+def test_a_study_resumes_up_to_the_trials_asked_for_and_reports_progress(library, storage):
     first = tune(library, KNN, trials=2, storage=storage, folds=2)
     progress = []
-    second = tune(library, KNN, trials=1, storage=storage, folds=2,
+    second = tune(library, KNN, trials=3, storage=storage, folds=2,
                   progress=lambda done, total, best: progress.append((done, total, best)))
     assert first.study_name == second.study_name == study_name_for(library, KNN, "macro_f1")
-    assert (first.n_trials, second.n_trials) == (2, 3)
-    assert progress == [(1, 1, second.best_value)]
+    assert (first.n_trials, second.n_trials) == (2, 3), "--trials is the study's total, not more of them"
+    assert progress == [(3, 3, second.best_value)]
     assert second.best_value == max(t["value"] for t in second.trials)
+    again = tune(library, KNN, trials=3, storage=storage, folds=2)
+    assert again.n_trials == 3, "a study that holds the trials asked for runs nothing"
 
 
 def test_a_resumed_study_continues_as_one_sitting_would_and_never_replays_a_trial(library, tmp_path):
     """Three trials, then two more: the same five trials as five in one go, all different."""
     config = RunConfig(model="knn", strategy="class_weights", seed=3)
     sittings = {}
-    for name, counts in (("resumed", (3, 2)), ("again", (3, 2)), ("one go", (5,))):
+    for name, counts in (("resumed", (3, 5)), ("again", (3, 5)), ("one go", (5,))):
         storage = f"sqlite:///{tmp_path / name}.db"
         for count in counts:
             sittings[name] = tune(library, config, trials=count, storage=storage, study_name="s", folds=2)
@@ -192,3 +197,75 @@ def test_a_storage_password_never_appears_in_results_or_errors():
 def test_an_unusable_storage_url_is_a_config_error(url, reason):
     with pytest.raises(ConfigError, match=reason):
         open_storage(url)
+
+
+def test_each_trial_records_who_ran_it_and_the_seed_that_explains_its_parameters(library, storage):
+    config = RunConfig(model="knn", strategy="class_weights", seed=7)
+    result = tune(library, config, trials=3, storage=storage, folds=2)
+    study = optuna.load_study(study_name=result.study_name, storage=storage)
+    assert study.user_attrs["seed"] == 7
+    assert {t["worker"] for t in result.trials} == {f"{socket.gethostname()}:{os.getpid()}"}
+    seeds = [t.user_attrs["sampler_seed"] for t in study.trials]
+    assert len(set(seeds)) == 3, "every trial draws from its own seed"
+    for trial in study.trials:  # a startup trial is replayed by a fresh TPE with its recorded seed
+        replay = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=trial.user_attrs["sampler_seed"]))
+        assert search_space(replay.ask(), config) == trial.params
+
+
+def test_a_trial_left_running_shows_as_running_and_is_not_counted(library, storage):
+    result = tune(library, KNN, trials=2, storage=storage, folds=2)
+    study = optuna.load_study(study_name=result.study_name, storage=storage)
+    search_space(study.ask(), KNN)                                    # a worker somewhere is on it
+    study.tell(study.ask(), state=optuna.trial.TrialState.FAIL)
+    summary = summarise(study, storage, "macro_f1")
+    assert [t["state"] for t in summary.trials] == ["COMPLETE", "COMPLETE", "RUNNING", "FAIL"]
+    assert summary.trials[2]["value"] is None and summary.n_finished == 2 and summary.n_trials == 4
+
+
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage is supposed to be used with Study.optimize")
+def test_a_dead_workers_trial_is_failed_by_its_heartbeat_and_run_again(library, storage):
+    name = tune(library, KNN, trials=2, storage=storage, folds=2).study_name
+    opened = open_storage(storage, heartbeat_seconds=1)
+    study = find_study(name, opened)
+    lost = study.ask()
+    params = search_space(lost, KNN)
+    opened.record_heartbeat(opened.get_trial_id_from_study_id_trial_number(
+        opened.get_study_id_from_name(name), lost.number))           # then its worker dies: no more heartbeats
+    # the study holds 2 and one is running: this worker waits for it rather than start a 4th trial
+    result = tune(library, KNN, trials=3, storage=storage, folds=2, heartbeat_seconds=1)
+    states = [t["state"] for t in result.trials]
+    assert states == ["COMPLETE", "COMPLETE", "FAIL", "COMPLETE"] and result.n_finished == 3
+    retried = result.trials[3]
+    assert {k: retried[k] for k in params} == params, "the lost trial's parameters are run again"
+
+
+def test_a_study_that_tunes_something_else_is_not_joined(library, storage):
+    tune(library, KNN, trials=1, storage=storage, study_name="mine", folds=2)
+    with pytest.raises(ConfigError, match="study 'mine' tunes K nearest neighbours · None for macro_f1; this run has another model:"):
+        tune(library, RunConfig(model="logreg", strategy="none"), trials=2, storage=storage, study_name="mine")
+    with pytest.raises(ConfigError, match="another objective: give the flags it was started with"):
+        tune(library, KNN, trials=2, storage=storage, study_name="mine", objective="macro_ap")
+    assert tune(library, KNN, trials=2, storage=storage, study_name="mine", folds=2).n_finished == 2
+
+
+def test_a_redacted_url_edited_by_hand_keeps_the_password_typed_before():
+    typed = "postgresql+psycopg://tuner:s3cret-pass@db.example/studies"
+    assert redacted(typed) == "postgresql+psycopg://tuner:***@db.example/studies"
+    edited = "postgresql+psycopg://tuner:***@db2.example/studies"
+    assert with_password_of(edited, typed) == "postgresql+psycopg://tuner:s3cret-pass@db2.example/studies"
+    assert with_password_of("sqlite:///other.db", typed) == "sqlite:///other.db"
+
+
+def test_of_two_trials_started_for_the_last_place_the_lower_number_runs_and_the_other_is_dropped():
+    study = optuna.create_study(direction="maximize")
+    study.optimize(lambda trial: trial.suggest_float("C", 0.1, 1.0), n_trials=2)
+    first, second = study.ask(), study.ask()                 # two workers looked in the same instant
+    target = FinishedTrialsTarget(3)
+    target.check_needed(study, first)                        # the lower number goes ahead at once
+    study.tell(first, first.suggest_float("C", 0.1, 1.0))
+    with pytest.raises(TrialNotNeeded, match="the study holds 3"):
+        target.check_needed(study, second)
+    study.tell(second, state=optuna.trial.TrialState.FAIL)   # as Optuna ends a trial that raised
+    summary = summarise(study, "sqlite://", "macro_f1")
+    assert summary.n_trials == summary.n_finished == 3 and [t["number"] for t in summary.trials] == [1, 2, 3]
+    assert not target.room_for_another(study)

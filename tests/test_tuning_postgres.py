@@ -1,14 +1,18 @@
-"""Distributed tuning: two ``tune`` processes share one study on a real, private PostgreSQL server."""
+"""Distributed tuning: ``tune`` processes and workers share one study on a real, private PostgreSQL server."""
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
+import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import optuna
@@ -89,15 +93,28 @@ def library_folder(tmp_path) -> Path:
                                                         "odd": songs[30:], "liked": songs[::5]})
 
 
-def test_two_tune_processes_fill_one_study_on_a_fresh_database(postgres_url, library_folder, tmp_path):
+def environment(tmp_path) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PLAYLIST_ENHANCER_", "PG", "PYTHONPATH"))}
     env["PLAYLIST_ENHANCER_DATA_DIR"] = str(tmp_path / "user-data")
+    return env
+
+
+def tune_command(library_folder: Path, postgres_url: str, study: str, *flags: str) -> list[str]:
+    return [sys.executable, "-m", "pipeline", "tune", "--library", str(library_folder), "--model", "logreg",
+            "--strategy", "class_weights", "--storage", postgres_url, "--study", study, *flags]
+
+
+def parameter_sets(trials) -> list[tuple]:
+    return [tuple(sorted(trial.params.items())) for trial in trials]
+
+
+def test_two_tune_processes_fill_one_study_on_a_fresh_database(postgres_url, library_folder, tmp_path):
     command = [sys.executable, "-m", "pipeline", "tune", "--library", str(library_folder), "--model", "knn",
-               "--strategy", "class_weights", "--trials", "3", "--folds", "2", "--storage", postgres_url,
+               "--strategy", "class_weights", "--trials", "6", "--folds", "2", "--storage", postgres_url,
                "--study", "shared"]
     # both start on an empty database, so both race to create Optuna's tables
-    workers = [subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True) for _ in range(2)]
+    workers = [subprocess.Popen(command, cwd=REPO, env=environment(tmp_path), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outputs = [worker.communicate(timeout=300) for worker in workers]
     for worker, (stdout, stderr) in zip(workers, outputs):
         assert worker.returncode == 0, stderr
@@ -109,3 +126,66 @@ def test_two_tune_processes_fill_one_study_on_a_fresh_database(postgres_url, lib
     assert set(states) <= {optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED}
     assert study.user_attrs["config"]["model"] == "knn"
     assert {"n_neighbors", "class_weight_power"} <= set(study.best_params)
+
+
+def test_two_workers_finish_exactly_the_trials_asked_for_and_never_the_same_parameters(
+        postgres_url, library_folder, tmp_path):
+    done = subprocess.run(tune_command(library_folder, postgres_url, "pair", "--trials", "6", "--folds", "2",
+                                       "--workers", "2"),
+                          cwd=REPO, env=environment(tmp_path), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert PASSWORD not in done.stdout + done.stderr
+    summary = json.loads(done.stdout)
+    assert summary["n_trials"] == 6 and summary["best_value"] is not None
+    talking = set(re.findall(r"^worker (\d+): trial \d/6  best", done.stderr, flags=re.MULTILINE))
+    assert len(talking) == 2, "each worker's progress lines are whole lines, named by its pid"
+
+    study = optuna.load_study(study_name="pair", storage=postgres_url)
+    finished = study.get_trials(states=(optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED))
+    assert len(finished) == len(study.trials) == 6, "exactly the trials asked for, none left running"
+    assert sorted(t.number for t in study.trials) == list(range(6))
+    assert len(set(parameter_sets(study.trials))) == 6, "no two trials tried the same parameters"
+    assert len({t.user_attrs["worker"] for t in study.trials}) == 2, "both workers ran trials"
+    assert len({t.user_attrs["sampler_seed"] for t in study.trials}) == 6
+    assert study.user_attrs["seed"] == 0
+
+
+def wait_for_a_trial_halfway(study_name: str, postgres_url: str, tuning: subprocess.Popen) -> optuna.trial.FrozenTrial:
+    """A running trial that has reported its first fold (two more to go), once another has completed."""
+    while tuning.poll() is None:
+        try:
+            trials = optuna.load_study(study_name=study_name, storage=postgres_url).trials
+        except KeyError:
+            trials = []
+        complete = [t for t in trials if t.state == optuna.trial.TrialState.COMPLETE]
+        halfway = [t for t in trials if t.state == optuna.trial.TrialState.RUNNING and len(t.intermediate_values) == 1
+                   and "worker" in t.user_attrs]
+        if complete and halfway:
+            return halfway[0]
+        time.sleep(0.02)
+    raise AssertionError(f"the study ended before a worker could be killed: {tuning.stderr.read()}")
+
+
+def test_a_worker_killed_mid_trial_leaves_a_study_the_other_finishes(postgres_url, library_folder, tmp_path):
+    tuning = subprocess.Popen(tune_command(library_folder, postgres_url, "killed", "--trials", "6", "--folds", "3",
+                                           "--workers", "2", "--heartbeat", "1"),
+                              cwd=REPO, env=environment(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)
+    victim = wait_for_a_trial_halfway("killed", postgres_url, tuning)
+    pid = int(victim.user_attrs["worker"].rsplit(":", 1)[1])
+    os.kill(pid, signal.SIGKILL)
+    kept = {t.number: t.value for t in optuna.load_study(study_name="killed", storage=postgres_url).trials
+            if t.state == optuna.trial.TrialState.COMPLETE}
+    stdout, stderr = tuning.communicate(timeout=300)
+    assert tuning.returncode == 0, stderr
+    assert f"worker {pid} was killed by signal 9" in stderr
+
+    study = optuna.load_study(study_name="killed", storage=postgres_url)
+    by_number = {t.number: t for t in study.trials}
+    assert by_number[victim.number].state == optuna.trial.TrialState.FAIL, "its heartbeat stopped: failed, not running"
+    assert all(by_number[number].value == value for number, value in kept.items()), "every completed trial kept"
+    finished = study.get_trials(states=(optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED))
+    assert len(finished) == 6 and not study.get_trials(states=(optuna.trial.TrialState.RUNNING,))
+    retried = [t for t in finished if t.system_attrs.get("failed_trial") == victim.number]
+    assert len(retried) == 1 and retried[0].params == victim.params, "the lost trial ran again"
+    assert json.loads(stdout)["best_value"] == study.best_value >= max(kept.values())

@@ -1,0 +1,113 @@
+"""Where Optuna studies live: a SQLite file on this machine, or a database server several machines share.
+
+Every storage opened here keeps a heartbeat: a running trial records one every `HEARTBEAT_SECONDS`,
+and one silent for `MISSED_HEARTBEATS` of them (its worker was killed, its machine lost) is marked FAIL by
+the next worker that looks, and queued once more with the same parameters
+(`optuna.storages.RetryHeartbeatStaleTrialCallback`, `MAX_RETRY`). A password in a URL is never
+echoed: results and errors show `redacted` URLs.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from typing import TYPE_CHECKING
+
+from pipeline.config import ConfigError
+from pipeline.paths import data_dir
+
+if TYPE_CHECKING:
+    import optuna
+
+HEARTBEAT_SECONDS = 10
+MISSED_HEARTBEATS = 4
+"""A trial silent for this many heartbeats (40 s by default) is taken for a dead worker's: long enough
+for a busy database or a fit that holds Python's lock a while, short enough to retry it within a minute."""
+MAX_RETRY = 1
+"""A trial whose worker died is run once more; one that kills its worker twice is left FAIL (its
+parameters may be what kills it), and the study carries on with new ones."""
+SQLITE_LOCK_WAIT_SECONDS = 60
+"""SQLite lets one process write at a time; a worker waits this long for another's write."""
+
+
+def default_storage() -> str:
+    return f"sqlite:///{(data_dir() / 'studies.sqlite3').resolve()}"
+
+
+def is_sqlite(storage: str) -> bool:
+    return storage.split(":", 1)[0].split("+", 1)[0] == "sqlite"
+
+
+def open_storage(storage: str, attempts: int = 5,
+                 heartbeat_seconds: int = HEARTBEAT_SECONDS) -> optuna.storages.RDBStorage:
+    """The study database at SQLAlchemy URL ``storage``, with the heartbeat on; raises `ConfigError`
+    if it cannot be opened.
+
+    Workers started together on an empty database race to create Optuna's tables (PostgreSQL:
+    ``UniqueViolation`` on ``pg_type``; SQLite: "table studies already exists"); the loser retries
+    once the winner's tables exist.
+    """
+    import optuna
+    from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError, SQLAlchemyError
+    engine = _engine_options(storage)
+    last_error: Exception | None = None
+    for attempt in range(attempts):
+        try:
+            with warnings.catch_warnings():  # the heartbeat is "experimental" since Optuna 2.9
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(
+                    storage, engine_kwargs=engine, heartbeat_interval=heartbeat_seconds,
+                    grace_period=MISSED_HEARTBEATS * heartbeat_seconds,
+                    heartbeat_stale_trial_callback=optuna.storages.RetryHeartbeatStaleTrialCallback(MAX_RETRY))
+        except (IntegrityError, ProgrammingError, OperationalError) as error:
+            if isinstance(error, OperationalError) and "already exists" not in str(error):
+                raise _storage_error(storage, error) from None  # e.g. the server refused the connection
+            last_error = error
+            time.sleep(0.2 * (attempt + 1))
+        except (ImportError, SQLAlchemyError) as error:  # bad URL, missing driver, server down
+            raise _storage_error(storage, error) from None
+    raise _storage_error(storage, last_error) from None
+
+
+def _engine_options(storage: str) -> dict:
+    if is_sqlite(storage):
+        return {"connect_args": {"timeout": SQLITE_LOCK_WAIT_SECONDS}}
+    if storage.startswith("postgresql"):  # an unreachable server fails in seconds; a dropped connection is renewed
+        return {"pool_pre_ping": True, "connect_args": {"connect_timeout": 10}}
+    return {}
+
+
+def redacted(storage: str) -> str:
+    """The URL with its password as ``***``: what may be shown or stored."""
+    from sqlalchemy.engine import make_url
+    try:
+        return make_url(storage).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - an unparsable URL is echoed without its credentials part
+        return storage.split("@")[-1]
+
+
+def with_password_of(storage: str, previous: str) -> str:
+    """``storage`` with ``previous``'s password where it shows ``***`` (a redacted URL edited by hand)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+    try:
+        url, old = make_url(storage), make_url(previous)
+    except ArgumentError:
+        return storage
+    if url.password != "***" or old.password is None:
+        return storage
+    return url.set(password=old.password).render_as_string(hide_password=False)
+
+
+def _storage_error(storage: str, error: Exception) -> ConfigError:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    try:
+        password = make_url(storage).password
+    except ArgumentError:
+        password = None
+    reason = reason.replace(storage, redacted(storage))
+    if password and len(str(password)) >= 4:  # a shorter one would mask letters of ordinary words
+        reason = reason.replace(str(password), "***")
+    return ConfigError(f"cannot open the study storage {redacted(storage)}: {reason}")
