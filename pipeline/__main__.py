@@ -200,6 +200,24 @@ def run_tune(args: argparse.Namespace) -> int:
     return 1 if problems and result.n_finished < args.trials else 0
 
 
+def add_chosen_config_arguments(parser: argparse.ArgumentParser) -> None:
+    """The configuration flags, plus a tuned study to take it from (see `config_for`)."""
+    add_config_arguments(parser)
+    parser.add_argument("--study", default=None, metavar="NAME", help="use a tuned study's best configuration")
+    parser.add_argument("--storage", default=None, metavar="URL")
+
+
+def config_for(args: argparse.Namespace, library):
+    """The configuration to fit: a named study's best, else the flags, else the best study stored
+    for this library, else the recommended default."""
+    from pipeline.tuning import best_study_config, config_from_study
+    if args.study:
+        return config_from_study(args.study, args.storage)
+    if any(v is not None for v in (args.model, args.strategy, args.encoding, args.params)):
+        return config_from(args)
+    return best_study_config(library, args.storage) or config_from(args)
+
+
 def positive_number(text: str) -> int:
     """argparse type: a whole number of at least 1."""
     if not text.isdigit() or int(text) < 1:
@@ -210,9 +228,7 @@ def positive_number(text: str) -> int:
 def add_suggest_command(subparsers) -> None:
     parser = subparsers.add_parser("suggest", help="write ranked playlist suggestions for liked songs to CSV")
     add_library_arguments(parser)
-    add_config_arguments(parser)
-    parser.add_argument("--study", default=None, metavar="NAME", help="use a tuned study's best configuration")
-    parser.add_argument("--storage", default=None, metavar="URL")
+    add_chosen_config_arguments(parser)
     parser.add_argument("--out", required=True, metavar="FILE.csv")
     parser.add_argument("--per-track", default=None, metavar="K",
                         help="one row per liked song and each of its K best playlists ('all' for every one)")
@@ -232,15 +248,9 @@ def run_suggest(args: argparse.Namespace) -> int:
     from pipeline.csv_export import write_csv
     from pipeline.fitting import chosen_settings
     from pipeline.suggest import FITS_NONE, check_threshold, choose_threshold, score_liked_songs, suggestions_table
-    from pipeline.tuning import best_study_config, config_from_study
     check_threshold(args.min_confidence, args.min_precision)  # bad flags fail before a slow load
     library = load_library_from(args)
-    if args.study:
-        config = config_from_study(args.study, args.storage)
-    elif any(v is not None for v in (args.model, args.strategy, args.encoding, args.params)):
-        config = config_from(args)
-    else:
-        config = best_study_config(library, args.storage) or config_from(args)
+    config = config_for(args, library)
     per_track = None
     if args.per_track is not None:
         if args.per_track == "all":
@@ -261,6 +271,77 @@ def run_suggest(args: argparse.Namespace) -> int:
           + (f"; {held_back:,} liked songs fit none of your playlists" if held_back else ""), file=sys.stderr)
     if threshold is not None:
         print(threshold.describe(), file=sys.stderr)
+    return 0
+
+
+# ----- tidying: misfits, new playlists ---------------------------------------------------------
+def add_misfits_command(subparsers) -> None:
+    parser = subparsers.add_parser("misfits", help="songs in a playlist that fit another one better "
+                                                   "(out-of-fold scores), surest first, to CSV")
+    add_library_arguments(parser)
+    add_chosen_config_arguments(parser)
+    parser.add_argument("--out", required=True, metavar="FILE.csv")
+    parser.add_argument("--min-confidence", type=float, default=None, metavar="T",
+                        help="only misfits whose better playlist scores at least T (0..1)")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.set_defaults(handler=run_misfits)
+
+
+def run_misfits(args: argparse.Namespace) -> int:
+    from pipeline.csv_export import write_csv
+    from pipeline.misfits import find_misfits, misfit_sentence
+    from pipeline.suggest import check_threshold
+    check_threshold(args.min_confidence, None)
+    library = load_library_from(args)
+    config = config_for(args, library)
+    misfits = find_misfits(library, config, folds=args.folds, min_confidence=args.min_confidence)
+    write_csv(misfits, args.out)
+    print(f"{len(misfits):,} misfits from {config.label()} written to {args.out}", file=sys.stderr)
+    for _, row in misfits.head(5).iterrows():
+        print(f"  {misfit_sentence(row)}", file=sys.stderr)
+    return 0
+
+
+def add_discover_command(subparsers) -> None:
+    parser = subparsers.add_parser("discover", help="propose new playlists from liked songs that fit none "
+                                                    "of yours (clusters), one CSV for all of them")
+    add_library_arguments(parser)
+    add_chosen_config_arguments(parser)
+    parser.add_argument("--out", required=True, metavar="DIR")
+    parser.add_argument("--min-precision", type=float, default=None, metavar="P",
+                        help="a liked song fits none when its best playlist is below the confidence at which "
+                             "held-out suggestions were right P of the time (default 0.8)")
+    parser.add_argument("--min-size", type=int, default=None, metavar="N",
+                        help="smallest group worth a playlist (default: 8, more for many leftovers)")
+    parser.set_defaults(handler=run_discover)
+
+
+def run_discover(args: argparse.Namespace) -> int:
+    from pathlib import Path
+    from pipeline.csv_export import write_csv
+    from pipeline.discover import DEFAULT_MIN_PRECISION, discover_new_playlists, proposals_table
+    from pipeline.suggest import check_threshold
+    precision = DEFAULT_MIN_PRECISION if args.min_precision is None else args.min_precision
+    check_threshold(None, precision)
+    library = load_library_from(args)
+    found = discover_new_playlists(library, config_for(args, library), precision, args.min_size)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv(proposals_table(library, found), out / "new_playlists.csv")
+    summary = {"leftovers": found.leftovers, "unclustered": found.unclustered, "silhouette": found.silhouette,
+               "min_cluster_size": found.min_cluster_size, "notes": list(found.notes),
+               "proposals": [{"name": p.name, "songs": len(p.track_ids), "era": p.era, "genres": list(p.genres),
+                              "typical": list(p.typical), "profile": p.profile} for p in found.proposals]}
+    (out / "summary.json").write_text(json.dumps(summary, indent=2, allow_nan=False, default=str))
+    print(f"{len(found.proposals)} new playlists proposed from {found.leftovers:,} liked songs that fit none of "
+          f"yours, written to {out / 'new_playlists.csv'}", file=sys.stderr)
+    for proposal in found.proposals:
+        print(f"  {len(proposal.track_ids):>5}  {proposal.name}", file=sys.stderr)
+    for note in found.notes:
+        print(f"  {note}", file=sys.stderr)
+    if found.proposals:
+        print("Create one on Spotify: python -m pipeline export --suggestions "
+              f"{out / 'new_playlists.csv'} --playlist NAME --create [--apply]", file=sys.stderr)
     return 0
 
 
@@ -375,8 +456,8 @@ def _stderr_progress(fraction: float, message: str) -> None:
     print(f"[{fraction:>4.0%}] {message}", file=sys.stderr)
 
 
-COMMANDS = [add_info_command, add_evaluate_command, add_tune_command, add_suggest_command,
-            add_login_command, add_fetch_command, add_features_command, add_export_command]
+COMMANDS = [add_info_command, add_evaluate_command, add_tune_command, add_suggest_command, add_misfits_command,
+            add_discover_command, add_login_command, add_fetch_command, add_features_command, add_export_command]
 
 
 def build_parser() -> argparse.ArgumentParser:

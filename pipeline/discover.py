@@ -207,9 +207,10 @@ def mood_words(library: Library, tracks: pd.DataFrame, top: int = 2) -> list[str
 def proposal_name(genres: tuple[str, ...], era: str, moods: list[str]) -> str:
     """"Late-90s mellow acoustic indie folk": era, moods, then the leading genre."""
     words = [era] if era else []
-    words += moods
-    if genres:
-        words.append(genres[0])
+    genre = genres[0] if genres else ""
+    words += [mood for mood in moods if mood not in genre.casefold().split()]  # not "acoustic acoustic pop"
+    if genre:
+        words.append(genre)
     name = " ".join(words).strip()
     return name[:1].upper() + name[1:] if name else ""
 

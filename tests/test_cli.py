@@ -412,3 +412,48 @@ def test_fetch_without_spotify_settings_names_a_setup_guide_that_exists(tmp_path
     assert "http://127.0.0.1:8501/" in text and "User Management" in text and "invalid_grant" in text
     read_by_the_code = set(re.findall(r'"(SPOTIFY_[A-Z_]+)"', Path(settings.__file__).read_text()))
     assert set(re.findall(r"SPOTIFY_[A-Z_]+", text)) <= read_by_the_code, "the guide names only variables we read"
+
+
+def test_misfits_lists_playlist_songs_that_fit_another_playlist_better_surest_first(tmp_path, user_data):
+    from pipeline.misfits import COLUMNS as MISFIT_COLUMNS
+    from pipeline.sources.demo import demo_library
+    out = tmp_path / "misfits.csv"
+    result = run_cli("misfits", "--library", "demo", "--out", str(out), "--folds", "3", data_dir=user_data)
+    assert result.returncode == 0, result.stderr
+    frame = pd.read_csv(out, keep_default_na=False)
+    assert list(frame.columns) == MISFIT_COLUMNS and len(frame) > 0
+    assert list(frame["rank"]) == list(range(1, len(frame) + 1))
+    assert (frame["score_there"] > frame["score_here"]).all()
+    assert list(frame["margin"]) == sorted(frame["margin"], reverse=True)
+    members = set(zip(demo_library().memberships["playlist_id"], demo_library().memberships["track_id"]))
+    assert all((p, t) in members for p, t in zip(frame["playlist_id"], frame["track_id"])), "songs already there"
+    assert not any((p, t) in members for p, t in zip(frame["better_playlist_id"], frame["track_id"]))
+    first = frame.iloc[0]
+    assert f"{first['track_name']} in {first['playlist']} fits {first['better_playlist']} better" in result.stderr
+
+
+def test_discover_proposes_new_playlists_that_the_export_can_create(tmp_path, user_data):
+    from pipeline.spotify.export import read_suggestions, select_suggestions
+    out = tmp_path / "new"
+    result = run_cli("discover", "--library", "demo", "--out", str(out), "--min-precision", "0.9",
+                     data_dir=user_data)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    proposals = summary["proposals"]
+    assert proposals and summary["leftovers"] > sum(p["songs"] for p in proposals)
+    table = read_suggestions(out / "new_playlists.csv")
+    for proposal in proposals:
+        chosen = select_suggestions(table, proposal["name"])
+        assert len(chosen) == proposal["songs"]
+        assert [s.track_id for s in chosen[:5]] == proposal["typical"], "most typical first"
+        assert proposal["name"] in result.stderr
+    assert "python -m pipeline export --suggestions" in result.stderr
+
+
+def test_discover_when_every_song_fits_somewhere_proposes_nothing_and_says_why(tmp_path, user_data):
+    out = tmp_path / "new"
+    result = run_cli("discover", "--library", "demo", "--out", str(out), "--min-precision", "0.6", data_dir=user_data)
+    assert result.returncode == 0, result.stderr
+    assert "0 new playlists proposed" in result.stderr
+    assert json.loads((out / "summary.json").read_text())["proposals"] == []
+    assert len(pd.read_csv(out / "new_playlists.csv")) == 0
