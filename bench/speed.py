@@ -3,6 +3,7 @@
     python bench/speed.py                 # demo + TidyTuesday, every model
     python bench/speed.py --jobs          # also: evaluate 5-fold per model, a 30-trial XGBoost study
     python bench/speed.py --calibration demo deadda7a   # what calibrated confidence and the C choice cost
+    python bench/speed.py --score-million seankmchenry  # score 1M liked-song candidates: seconds, peak RSS
 
 Prints medians of several runs (the machines are shared and noisy: compare ratios, not seconds).
 """
@@ -10,6 +11,7 @@ Prints medians of several runs (the machines are shared and noisy: compare ratio
 from __future__ import annotations
 
 import argparse
+import pickle
 import statistics
 import sys
 import tempfile
@@ -18,6 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -25,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from pipeline.config import RunConfig  # noqa: E402
 from pipeline.evaluation import evaluate  # noqa: E402
 from pipeline.features import track_frame  # noqa: E402
-from pipeline.fitting import TrainingRows, fit_rows  # noqa: E402
+from pipeline.fitting import TrainingRows, fit_rows, predict_scores  # noqa: E402
 from pipeline.recommended import recommended_config  # noqa: E402
 from pipeline.sources import load_library  # noqa: E402
 
@@ -93,18 +96,80 @@ def calibration_cost(names: list[str], repeats: int) -> None:
               f"{quick:.1f} | {full:.1f} ({full / quick:.1f}x) |", flush=True)
 
 
+def candidates(library, rows: int):
+    """``library`` whose tracks are its own, copied under fresh ids up to ``rows`` liked-song candidates."""
+    copies = -(-rows // len(library.tracks))
+    tracks = pd.concat([library.tracks] * copies).iloc[:rows]
+    tracks.index = pd.Index([f"candidate-{i:07d}" for i in range(rows)], name=library.tracks.index.name)
+    return replace(library, tracks=tracks), tracks.index
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory since the last `reset_peak_rss` (Linux's VmHWM)."""
+    status = Path("/proc/self/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1]) / 1024
+
+
+def reset_peak_rss() -> None:
+    Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current resident size
+
+
+def fitted_default(library, training):
+    """The calibrated default fitted on every row, kept in bench/.cache (by library and configuration):
+    the calibrated fit of a 93-playlist export takes minutes, and scoring is what is measured."""
+    config = recommended_config()
+    path = ROOT / "bench" / ".cache" / f"fitted-{library.fingerprint()}-{config.key()}.pkl"
+    if path.exists():
+        return pickle.loads(path.read_bytes())
+    model = fit_rows(config, library, training, np.arange(len(training.labels)), calibrate=True)
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(pickle.dumps(model))
+    return model
+
+
+def score_million(name: str, rows: int) -> None:
+    """Fit the calibrated default on a benchmark library (as suggestions do), then time track_frame ->
+    predict_scores on ``rows`` candidates, and the memory that scoring adds on top of the fitted state."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import libraries
+    library = libraries.load(name)
+    training = TrainingRows.from_library(library)
+    model = fitted_default(library, training)
+    liked, ids = candidates(library, rows)
+    reset_peak_rss()
+    before = peak_rss_mb()
+    started, started_cpu = time.perf_counter(), time.process_time()
+    frame = track_frame(liked, ids)
+    framed, framed_cpu = time.perf_counter(), time.process_time()
+    scores = predict_scores(model, frame, len(training.playlist_ids))
+    done, done_cpu = time.perf_counter(), time.process_time()
+    # CPU seconds beside wall seconds: on a shared machine the wall clock also counts other people's work
+    print("| library | candidates | playlists | track_frame s (CPU) | predict_scores s (CPU) | total s (CPU) | "
+          "peak RSS while scoring MB | of it before scoring MB | scores MB |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    print(f"| {name} | {rows:,} | {scores.shape[1]} | {framed - started:.1f} ({framed_cpu - started_cpu:.1f}) | "
+          f"{done - framed:.1f} ({done_cpu - framed_cpu:.1f}) | {done - started:.1f} ({done_cpu - started_cpu:.1f}) | "
+          f"{peak_rss_mb():,.0f} | {before:,.0f} | {scores.nbytes / 1e6:,.0f} |", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--jobs", action="store_true")
     parser.add_argument("--calibration", nargs="*", metavar="LIBRARY",
                         help="only the cost of calibration, on these bench/libraries.py names")
+    parser.add_argument("--score-million", metavar="LIBRARY", help="only: score a million candidates with the "
+                        "default fitted on this bench/libraries.py name")
+    parser.add_argument("--candidates", type=int, default=1_000_000, help="with --score-million")
     parser.add_argument("--no-tidytuesday", action="store_true")
     parser.add_argument("--tidytuesday-models", nargs="*", default=["logreg", "knn", "nn"], choices=MODELS,
                         help="XGBoost on 471 playlists grows 471 trees a round: add it if you have the time")
     args = parser.parse_args()
     if args.calibration:
         calibration_cost(args.calibration, args.repeats)
+        return
+    if args.score_million:
+        score_million(args.score_million, args.candidates)
         return
     demo = load_library("demo")
     print("| library | model | size | fit s (median) | predict ms (median) |")

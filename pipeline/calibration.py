@@ -80,8 +80,9 @@ class CalibratedPlaylistClassifier(ClassifierMixin, BaseEstimator):
     With ``candidates``, the same inner folds also choose the estimator's settings: each
     candidate (``estimator.set_params(**candidate)``) is scored out of fold, the one with the
     highest macro average precision is calibrated and fitted on all rows. The choice adapts to
-    the library at the cost of ``cv`` fits per extra candidate, and never sees a track the
-    wrapper is later scored on.
+    the library at the cost of ``cv`` fits per extra candidate (cheaper for an estimator with
+    ``warm_start``: each inner fold fits the candidates in turn on one estimator), and never sees
+    a track the wrapper is later scored on.
 
     Parameters
     ----------
@@ -123,7 +124,7 @@ class CalibratedPlaylistClassifier(ClassifierMixin, BaseEstimator):
         groups = np.arange(len(y)) if groups is None else np.asarray(groups)
         labels = np.searchsorted(self.classes_, y)
         settings = list(self.candidates or [{}])
-        scored = [self._out_of_fold(self._candidate(setting), X, labels, groups, fit_params) for setting in settings]
+        scored = self._out_of_fold(settings, X, labels, groups, fit_params)
         self.candidate_scores_ = [macro_average_precision(oof, truth) for oof, truth in scored]
         best = int(np.argmax(self.candidate_scores_)) if len(settings) > 1 else 0
         oof, truth = scored[best]
@@ -136,26 +137,34 @@ class CalibratedPlaylistClassifier(ClassifierMixin, BaseEstimator):
     def _candidate(self, setting: dict):
         return clone(self.estimator).set_params(**setting)
 
-    def _out_of_fold(self, estimator, X, labels: np.ndarray, groups: np.ndarray, fit_params: dict):
-        """Inner out-of-fold scores, one row per track, and the multi-membership truth."""
+    def _out_of_fold(self, settings: list[dict], X, labels: np.ndarray, groups: np.ndarray,
+                     fit_params: dict) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per setting, inner out-of-fold scores (one row per track) and the multi-membership truth.
+
+        The folds are drawn once for every setting, and within a fold the settings are fitted in turn
+        on one estimator: one with ``warm_start`` starts each from the previous setting's solution.
+        """
         tracks, first_row, track_of_row = np.unique(groups, return_index=True, return_inverse=True)
         truth = np.zeros((len(tracks), len(self.classes_)), dtype=bool)
         truth[track_of_row, labels] = True
         # StratifiedGroupKFold needs some class with at least as many rows as folds
         folds = min(int(self.cv), len(tracks), int(np.bincount(labels).max()))
         if folds < 2:
-            return np.full(truth.shape, 1.0 / len(self.classes_)), truth
-        oof = np.zeros(truth.shape)
+            return [(np.full(truth.shape, 1.0 / len(self.classes_)), truth) for _ in settings]
+        oofs = [np.zeros(truth.shape) for _ in settings]
         splitter = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=self.random_state)
         for train, test in splitter.split(np.zeros(len(labels)), labels, groups):
             scored = np.intersect1d(first_row, test)  # one row per held-out track
             if len(np.unique(labels[train])) < 2:  # nothing to choose between: all on the one class seen
-                oof[track_of_row[scored], labels[train][0]] = 1.0
+                for oof in oofs:
+                    oof[track_of_row[scored], labels[train][0]] = 1.0
                 continue
-            inner = clone(estimator).fit(_safe_indexing(X, train), self.classes_[labels[train]],
-                                         **_rows_of(fit_params, train, len(labels)))
-            oof[track_of_row[scored]] = self._full_columns(inner, _safe_indexing(X, scored))
-        return oof, truth
+            inner, X_train, X_scored = clone(self.estimator), _safe_indexing(X, train), _safe_indexing(X, scored)
+            for setting, oof in zip(settings, oofs):
+                inner.set_params(**setting).fit(X_train, self.classes_[labels[train]],
+                                                **_rows_of(fit_params, train, len(labels)))
+                oof[track_of_row[scored]] = self._full_columns(inner, X_scored)
+        return [(oof, truth) for oof in oofs]
 
     def _full_columns(self, model, X) -> np.ndarray:
         """``model``'s probabilities with a column per class of ours (classes it never saw score 0)."""

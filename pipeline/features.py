@@ -8,6 +8,7 @@ maps such a frame to a matrix.
 
 from __future__ import annotations
 
+from itertools import chain
 from typing import Iterable
 
 import numpy as np
@@ -122,20 +123,25 @@ class MultiHot(TransformerMixin, BaseEstimator):
     """
 
     def fit(self, X, y=None) -> "MultiHot":
-        vocabulary = sorted({token for cell in _cells(X) for token in tokens(cell)})
+        uniques, _, _ = _factorized_tokens(_cells(X))
+        vocabulary = sorted({token.casefold() for token in uniques})
         self.vocabulary_ = {token: i for i, token in enumerate(vocabulary)}
         return self
 
     def transform(self, X) -> sp.csr_matrix:
         check_is_fitted(self, "vocabulary_")
         cells = _cells(X)
-        rows, columns = [], []
-        for row, cell in enumerate(cells):
-            found = {self.vocabulary_[t] for t in tokens(cell) if t in self.vocabulary_}
-            rows += [row] * len(found)
-            columns += sorted(found)
-        data = np.ones(len(rows))
-        return sp.csr_matrix((data, (rows, columns)), shape=(len(cells), max(len(self.vocabulary_), 1)))
+        # per distinct token, not per cell: a million liked songs share a few thousand artists
+        uniques, codes, lengths = _factorized_tokens(cells)
+        column_of = np.array([self.vocabulary_.get(token.casefold(), -1) for token in uniques], dtype=np.int64)
+        columns = column_of[codes]
+        rows = np.repeat(np.arange(len(cells)), lengths)
+        known = columns >= 0
+        encoded = sp.csr_matrix((np.ones(int(known.sum())), (rows[known], columns[known])),
+                                shape=(len(cells), max(len(self.vocabulary_), 1)))
+        encoded.sum_duplicates()
+        encoded.data[:] = 1.0  # a token twice in one cell ("Björk", "BJÖRK") is still one
+        return encoded
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -148,19 +154,29 @@ def _cells(X) -> list:
     return list(X.iloc[:, 0] if isinstance(X, pd.DataFrame) else X)
 
 
+def _factorized_tokens(cells: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct tokens of all cells, each token's code into them (cells flattened in order),
+    and each cell's length."""
+    lengths = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
+    flat = np.fromiter(chain.from_iterable(cells), dtype=object, count=int(lengths.sum()))
+    codes, uniques = pd.factorize(flat)
+    return np.asarray(uniques, dtype=object), codes, lengths
+
+
 def _hashed(buckets: int) -> HashingVectorizer:
     return HashingVectorizer(analyzer=tokens, n_features=int(buckets), alternate_sign=False,
                              norm=None, binary=True, lowercase=False, dtype=np.float64)
 
 
 def _tuples(values: pd.Series) -> list[tuple[str, ...]]:
-    return [value if isinstance(value, tuple) else () for value in values]
+    return [value if isinstance(value, tuple) else () for value in values.to_numpy(dtype=object)]
 
 
 def _album_tokens(tracks: pd.DataFrame) -> list[tuple[str, ...]]:
     """One token per (first artist, album): "Greatest Hits" alone would join unrelated albums."""
+    albums = tracks["album"].fillna("").to_numpy(dtype=object)  # one conversion: arrow strings iterate slowly
     return [(f"{artists[0] if isinstance(artists, tuple) and artists else ''}|{album}",) if album else ()
-            for artists, album in zip(tracks["artists"], tracks["album"].fillna(""))]
+            for artists, album in zip(tracks["artists"].to_numpy(dtype=object), albums)]
 
 
 def _days(added_at: Iterable | None, length: int) -> np.ndarray:

@@ -25,6 +25,9 @@ from pipeline.models import MODELS, build_model, model_encoding
 # One BLAS thread: our matrices are small, and on a busy 2-core machine OpenBLAS threads
 # spin-waiting for each other made a logistic regression fit ~40x slower (13 s -> 0.3 s).
 ONE_BLAS_THREAD = {"limits": 1, "user_api": "blas"}
+SCORING_CHUNK_ROWS = 50_000
+"""Tracks scored at a time: the encoded rows and score temporaries of a chunk take ~100 MB, so
+scoring a million liked songs needs the output matrix and little more."""
 CALIBRATION_FOLDS = 3
 """Inner, track-grouped folds whose out-of-fold scores calibrate a model (3: each inner model
 still sees two thirds of the training tracks; more folds cost a fit each)."""
@@ -146,10 +149,14 @@ def training_rows_for(config: RunConfig, rows: TrainingRows, index: np.ndarray) 
 
 def predict_scores(model, frame: pd.DataFrame, n_playlists: int) -> np.ndarray:
     """Probabilities for every playlist column (playlists unseen in training score 0);
-    calibrated when ``model`` is."""
-    with threadpool_limits(**ONE_BLAS_THREAD):
-        proba = model.predict_proba(frame)
-    return _all_playlists(proba, model.classes_, n_playlists)
+    calibrated when ``model`` is. Scored `SCORING_CHUNK_ROWS` tracks at a time."""
+    full = np.zeros((len(frame), n_playlists))
+    columns = np.asarray(model.classes_, dtype=int)
+    for start in range(0, len(frame), SCORING_CHUNK_ROWS):
+        chunk = frame.iloc[start:start + SCORING_CHUNK_ROWS]
+        with threadpool_limits(**ONE_BLAS_THREAD):
+            full[start:start + len(chunk), columns] = model.predict_proba(chunk)
+    return full
 
 
 def predict_raw_and_calibrated(model, frame: pd.DataFrame, n_playlists: int) -> tuple[np.ndarray, np.ndarray]:

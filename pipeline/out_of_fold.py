@@ -181,7 +181,8 @@ def run_all(tasks: list[Callable[[], Any]], n_jobs: int, done: Callable[[int], N
 
     Threads, not processes: they need no pickling or start-up, and XGBoost, the slowest fit,
     releases the GIL (demo, 5 folds + backtest: 4.8 s with one thread, 2.8 s with two). SciPy's
-    L-BFGS holds it, so logistic regression neither gains nor loses.
+    L-BFGS holds it, so the default logistic regression neither gains nor loses; its one-vs-rest
+    variant (liblinear) releases it.
     """
     if n_jobs == 1:
         results = []

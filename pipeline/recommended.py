@@ -14,7 +14,9 @@ song was added raised cross-validated scores but lowered the backtest on liked s
 The regularisation is not fixed: calibrated fits choose logistic regression's C from
 (1, 10) on their inner folds (`pipeline.models.MODELS["logreg"].per_library`). Audio-driven
 libraries want the weaker penalty (TidyTuesday cuts: worst ratio 1.06 -> 1.11 with the
-choice), artist-driven ones the stronger (demo, deadda7a keep C = 1).
+choice), artist-driven ones the stronger (demo, deadda7a keep C = 1). The model stays the softmax one:
+one-vs-rest (`pipeline.models.OneVsRestLogistic`) fitted ~3x faster on seankmchenry but lost
+0.006 macro-AP on tt02 (``bench/quality.py --table --configs default ovr``).
 
 Catch-all playlists (liked, starred, "everything", in any language) are suggested for leaving
 out (`catch_alls`): a playlist everything goes into teaches a model nothing about where a song

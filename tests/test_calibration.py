@@ -12,6 +12,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from pipeline import metrics
 from pipeline.calibration import CalibratedPlaylistClassifier, ScoreCalibrator
 from pipeline.config import Encoding, RunConfig
+from pipeline.features import track_frame
 from pipeline.fitting import TrainingRows, fit_rows
 from pipeline.library import AUDIO_FEATURES
 from pipeline.out_of_fold import fold_tasks
@@ -116,10 +117,10 @@ def test_no_model_or_calibrator_of_a_fold_sees_a_track_scored_in_that_fold(libra
         fit(self, X, y, sample_weight=sample_weight))[1])  # one column: the calibrator's own fit
     out_of_fold = CalibratedPlaylistClassifier._out_of_fold
 
-    def spying_out_of_fold(self, estimator, X, labels, groups, fit_params):
-        oof, truth = out_of_fold(self, estimator, X, labels, groups, fit_params)
-        calibrations.append((set(groups), len(oof)))
-        return oof, truth
+    def spying_out_of_fold(self, settings, X, labels, groups, fit_params):
+        scored = out_of_fold(self, settings, X, labels, groups, fit_params)
+        calibrations.extend((set(groups), len(oof)) for oof, _ in scored)
+        return scored
 
     monkeypatch.setattr(CalibratedPlaylistClassifier, "_out_of_fold", spying_out_of_fold)
     config = RunConfig(model="logreg", strategy="class_weights", encoding=RAW_AUDIO, seed=2)
@@ -133,6 +134,25 @@ def test_no_model_or_calibrator_of_a_fold_sees_a_track_scored_in_that_fold(libra
             assert n_scores == len(calibrated_on)              # one out-of-fold score per training track
         assert len(model_fits) == 2 * 3 + 1 and all(not scored & trained for trained in model_fits)
         assert fold.calibrated is not None and fold.calibrated.shape == fold.proba.shape
+
+
+def test_choosing_c_continues_each_inner_fold_from_its_c_1_solution_and_ends_where_a_cold_start_would(library,
+                                                                                                      monkeypatch):
+    rows = TrainingRows.from_library(library)
+    starts = []
+    fit = LogisticRegression.fit
+    monkeypatch.setattr(LogisticRegression, "fit", lambda self, X, y, sample_weight=None: (
+        starts.append((self.C, self.warm_start and hasattr(self, "coef_"))) if X.shape[1] > 1 else None,
+        fit(self, X, y, sample_weight=sample_weight))[1])  # one column: the calibrator's own fit
+    everything = np.arange(len(rows.labels))
+    config = RunConfig(model="logreg", strategy="class_weights", encoding=RAW_AUDIO)
+    warm = fit_rows(config, library, rows, everything, calibrate=True)
+    assert starts == [(1.0, False), (10.0, True)] * 3 + [(warm.chosen_params_["model__C"], False)]
+    cold = fit_rows(config.with_params(warm_start=False), library, rows, everything, calibrate=True)
+    assert cold.chosen_params_ == warm.chosen_params_
+    np.testing.assert_allclose(warm.candidate_scores_, cold.candidate_scores_, atol=1e-3)
+    frame = track_frame(library, library.tracks.index)               # the same final fit: the same scores
+    np.testing.assert_allclose(warm.predict_uncalibrated_proba(frame), cold.predict_uncalibrated_proba(frame))
 
 
 def test_without_groups_every_row_is_its_own_track_and_tiny_data_still_fits():

@@ -13,7 +13,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from pipeline.features import MultiHot
-from pipeline.models import WeightedKNN, XGBPlaylistClassifier
+from pipeline.models import OneVsRestLogistic, WeightedKNN, XGBPlaylistClassifier
 from pipeline.neural_net import PlaylistNet
 
 NOT_ROW_REPETITION = {
@@ -32,6 +32,7 @@ SAMPLE_WEIGHT_EQUIVALENCE = ("check_sample_weight_equivalence_on_dense_data",
 # monitors its training loss (no held-out slice: one compiled function less per fit; the slice has
 # its own tests in test_neural_net.py).
 ESTIMATORS = [
+    OneVsRestLogistic(),
     WeightedKNN(),
     XGBPlaylistClassifier(n_estimators=10),
     XGBPlaylistClassifier(n_estimators=10, subsample=1.0, colsample_bytree=1.0),

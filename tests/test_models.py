@@ -16,7 +16,8 @@ from pipeline.config import ConfigError, Encoding, RunConfig
 from pipeline.features import track_frame
 from pipeline.fitting import TrainingRows, build_pipeline, fit_rows, predict_scores
 from pipeline.imbalance import class_weights
-from pipeline.models import MODELS, WeightedKNN, XGBPlaylistClassifier, build_model
+from pipeline import fitting
+from pipeline.models import MODELS, OneVsRestLogistic, WeightedKNN, XGBPlaylistClassifier, build_model
 from pipeline.neural_net import PlaylistNet
 from tests.toy_libraries import imbalanced_library, library_of, track_id
 
@@ -132,6 +133,30 @@ def test_a_playlist_missing_from_training_scores_zero():
     fitted = fit_rows(RunConfig(), library, rows, without_c)
     scores = predict_scores(fitted, track_frame(library, [track_id(16)]), 3)
     assert scores[0, 2] == 0.0 and scores[0].sum() == pytest.approx(1.0)
+
+
+def test_one_vs_rest_logistic_regression_is_a_choice_whose_scores_sum_to_one(imbalanced):
+    library, rows, liked = imbalanced
+    config = RunConfig(model="logreg", strategy="class_weights", encoding=AUDIO_ONLY, params={"multi_class": "ovr"})
+    fitted = fit_rows(config, library, rows, np.arange(len(rows.labels)))
+    assert isinstance(fitted.named_steps["model"], OneVsRestLogistic)
+    scores = predict_scores(fitted, liked, len(rows.playlist_ids))
+    np.testing.assert_allclose(scores.sum(axis=1), 1.0)
+    assert np.mean(scores[:, rows.playlist_names.index("Small")] > 0.5) > 0.2   # the weights reach every binary fit
+    with pytest.raises(ConfigError, match="multi_class"):
+        build_model("logreg", {"multi_class": "softmax"}, 0)
+
+
+def test_many_liked_songs_are_scored_a_chunk_at_a_time_with_the_same_scores(imbalanced, monkeypatch):
+    library, rows, liked = imbalanced
+    fitted = fit_rows(RunConfig(encoding=AUDIO_ONLY), library, rows, np.arange(len(rows.labels)))
+    whole = predict_scores(fitted, liked, len(rows.playlist_ids))
+    scored, predict_proba = [], fitted.predict_proba
+    monkeypatch.setattr(fitted, "predict_proba", lambda frame: (scored.append(len(frame)), predict_proba(frame))[1])
+    monkeypatch.setattr(fitting, "SCORING_CHUNK_ROWS", 64)
+    chunked = predict_scores(fitted, liked, len(rows.playlist_ids))
+    assert scored == [64, 64, 64, len(liked) - 192]                   # memory bounded by the chunk, not the songs
+    np.testing.assert_allclose(chunked, whole)
 
 
 @pytest.mark.parametrize("name", [m for m in MODELS if m != "nn"])
