@@ -15,7 +15,7 @@ from typing import Any, Callable
 import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
@@ -25,9 +25,10 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from pipeline.config import ConfigError, Encoding
+from pipeline.playlist_classifier import PlaylistClassifier
 
 
-class WeightedKNN(ClassifierMixin, BaseEstimator):
+class WeightedKNN(PlaylistClassifier):
     """K nearest neighbours whose votes are scaled by class weight.
 
     ``KNeighborsClassifier`` takes no sample weights, so class weights enter as a
@@ -81,18 +82,8 @@ class WeightedKNN(ClassifierMixin, BaseEstimator):
         totals = proba.sum(axis=1, keepdims=True)
         return np.divide(proba, totals, out=np.full_like(proba, 1 / proba.shape[1]), where=totals > 0)
 
-    def predict(self, X) -> np.ndarray:
-        """Return the most probable playlist for each row of `X`."""
-        proba = self.predict_proba(X)  # first, so an unfitted model raises NotFittedError
-        return self.classes_[proba.argmax(axis=1)]
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
-
-class OneVsRestLogistic(ClassifierMixin, BaseEstimator):
+class OneVsRestLogistic(PlaylistClassifier):
     """Logistic regression one playlist at a time: ``p(c | x) ∝ sigmoid(w_c · x + b_c)``.
 
     One binary, L2-penalised logistic regression per playlist (that playlist against the rest,
@@ -152,18 +143,8 @@ class OneVsRestLogistic(ClassifierMixin, BaseEstimator):
         proba /= proba.sum(axis=1, keepdims=True)
         return proba
 
-    def predict(self, X) -> np.ndarray:
-        """Return the most probable playlist for each row of `X`."""
-        proba = self.predict_proba(X)  # first, so an unfitted model raises NotFittedError
-        return self.classes_[proba.argmax(axis=1)]
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
-
-
-class XGBPlaylistClassifier(ClassifierMixin, BaseEstimator):
+class XGBPlaylistClassifier(PlaylistClassifier):
     """XGBoost with labels of any kind (XGBoost itself wants 0..k-1 with none missing).
 
     Columns non-zero in fewer than ``min_column_rows`` training rows (an artist,
@@ -258,14 +239,8 @@ class XGBPlaylistClassifier(ClassifierMixin, BaseEstimator):
         proba = self.booster_.predict_proba(_take_columns(X, self.columns_))
         return proba if proba.ndim == 2 else np.column_stack([1 - proba, proba])
 
-    def predict(self, X) -> np.ndarray:
-        """Return the most probable playlist for each row of `X`."""
-        proba = self.predict_proba(X)  # first, so an unfitted model raises NotFittedError
-        return self.classes_[proba.argmax(axis=1)]
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
         tags.input_tags.allow_nan = True
         return tags
 

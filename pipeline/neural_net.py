@@ -23,7 +23,6 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils import check_random_state
@@ -31,6 +30,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from pipeline.errors import UserError
+from pipeline.playlist_classifier import PlaylistClassifier
 
 EpochCallback = Callable[[int, dict[str, float]], bool | None]
 
@@ -41,7 +41,7 @@ _PREDICT_BATCH = 4096
 _STEPS_PER_EXECUTION = 8
 
 
-class PlaylistNet(ClassifierMixin, BaseEstimator):
+class PlaylistNet(PlaylistClassifier):
     """Multi-layer perceptron over track features, predicting one playlist per track.
 
     Parameters
@@ -146,15 +146,6 @@ class PlaylistNet(ClassifierMixin, BaseEstimator):
         proba = self.model_.predict(X, batch_size=_PREDICT_BATCH, verbose=0).astype(np.float64)
         return proba / proba.sum(axis=1, keepdims=True)
 
-    def predict(self, X: Any) -> np.ndarray:
-        """Return the most probable playlist for each row of `X`."""
-        proba = self.predict_proba(X)  # first, so an unfitted model raises NotFittedError
-        return self.classes_[np.argmax(proba, axis=1)]
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
 
     def _split(self, X: np.ndarray, codes: np.ndarray, weights: np.ndarray,
                seed: int) -> tuple[tuple, tuple | None]:
