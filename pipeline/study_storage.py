@@ -111,3 +111,75 @@ def _storage_error(storage: str, error: Exception) -> ConfigError:
     if password and len(str(password)) >= 4:  # a shorter one would mask letters of ordinary words
         reason = reason.replace(str(password), "***")
     return ConfigError(f"cannot open the study storage {redacted(storage)}: {reason}")
+
+
+class StudyLock:
+    """A lock on one study that every worker on its storage respects, on any machine: held by the worker
+    whose trial is about to be stored as finished, from its last look at the count until Optuna has stored
+    it, so two trials can never both take a study's last place.
+
+    PostgreSQL: a session advisory lock (``pg_advisory_lock``) on a connection of its own; MySQL:
+    ``GET_LOCK``; SQLite (one machine): ``flock`` on a file beside the database. The server (or the
+    kernel) frees it when its worker dies. Other storages (an in-memory SQLite one) lock this process only.
+    """
+
+    KEY = 0x7475  # the first of PostgreSQL's two advisory-lock keys; the study id is the second
+
+    def __init__(self, storage: str, study_id: int) -> None:
+        import threading
+        self.storage, self.study_id = storage, study_id
+        self.held = False
+        self._local = threading.Lock()
+        self._connection = None
+        self._file = None
+
+    def acquire(self) -> None:
+        self._local.acquire()
+        try:
+            kind = self.storage.split(":", 1)[0].split("+", 1)[0]
+            if kind == "postgresql":
+                self._execute("SELECT pg_advisory_lock(:key, :study)")
+            elif kind == "mysql":
+                self._execute("SELECT GET_LOCK(:name, -1)")
+            elif kind == "sqlite":
+                self._lock_file()
+        except BaseException:
+            self._local.release()
+            raise
+        self.held = True
+
+    def release(self) -> None:
+        """Free the lock if this process holds it (so calling it twice is harmless)."""
+        if not self.held:
+            return
+        self.held = False
+        try:
+            kind = self.storage.split(":", 1)[0].split("+", 1)[0]
+            if kind == "postgresql" and self._connection is not None:
+                self._execute("SELECT pg_advisory_unlock(:key, :study)")
+            elif kind == "mysql" and self._connection is not None:
+                self._execute("SELECT RELEASE_LOCK(:name)")
+            elif self._file is not None:
+                import fcntl
+                fcntl.flock(self._file, fcntl.LOCK_UN)
+        finally:
+            self._local.release()
+
+    def _execute(self, statement: str) -> None:
+        import sqlalchemy
+        if self._connection is None:
+            engine = sqlalchemy.create_engine(self.storage, poolclass=sqlalchemy.pool.NullPool,
+                                              **_engine_options(self.storage))
+            self._connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        self._connection.execute(sqlalchemy.text(statement), {
+            "key": self.KEY, "study": self.study_id, "name": f"optuna-study-{self.study_id}"})
+
+    def _lock_file(self) -> None:
+        import fcntl
+        from sqlalchemy.engine import make_url
+        database = make_url(self.storage).database
+        if not database or database == ":memory:" or database.startswith("file:"):
+            return  # one process only: the thread lock is all there is
+        if self._file is None:
+            self._file = open(f"{database}.study-{self.study_id}.lock", "a")  # noqa: SIM115 - kept open
+        fcntl.flock(self._file, fcntl.LOCK_EX)

@@ -25,7 +25,7 @@ from pipeline.fitting import TrainingRows
 from pipeline.library import Library
 from pipeline import metrics
 from pipeline.models import MODELS
-from pipeline.study_storage import HEARTBEAT_SECONDS, default_storage, open_storage, redacted
+from pipeline.study_storage import HEARTBEAT_SECONDS, StudyLock, default_storage, open_storage, redacted
 from pipeline.tuning_workers import (FinishedTrialsTarget, TrialNotNeeded, finished_count, quiet_planned_endings,
                                      worker_name)
 
@@ -108,13 +108,23 @@ def tune(library: Library, config: RunConfig, trials: int, storage: str | None =
     quiet_planned_endings(TuningStopped)
     rows = TrainingRows.from_library(library)
     target = FinishedTrialsTarget(trials, should_stop)
+    lock = StudyLock(storage, study._study_id)
 
     def objective_fn(trial: optuna.Trial) -> float:
         target.check_needed(study, trial)
         trial.set_user_attr("worker", worker_name())
         trial.set_user_attr("sampler_seed", study.sampler.seed_for(trial.number))
         trial_config = replace(config, params={**config.param_dict, **search_space(trial, config)})
-        return _cross_validated(trial, library, trial_config, rows, folds, objective, should_stop)
+        try:
+            value = _cross_validated(trial, library, trial_config, rows, folds, objective, should_stop)
+        except optuna.TrialPruned:
+            target.claim_place(study, trial, lock)  # a pruned trial counts too
+            raise
+        target.claim_place(study, trial, lock)      # held until Optuna has stored it: released below
+        return value
+
+    def stored(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        lock.release()
 
     def after_trial(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         if progress:
@@ -124,10 +134,12 @@ def tune(library: Library, config: RunConfig, trials: int, storage: str | None =
 
     if target.room_for_another(study):
         try:  # n_trials only bounds a worker whose every trial fails; the target ends the others
-            study.optimize(objective_fn, n_trials=trials, timeout=timeout, callbacks=[after_trial, target],
-                           catch=(ValueError,), gc_after_trial=False)
+            study.optimize(objective_fn, n_trials=trials, timeout=timeout,
+                           callbacks=[stored, after_trial, target], catch=(ValueError,), gc_after_trial=False)
         except (TuningStopped, TrialNotNeeded):
             pass  # the interrupted trial is stored as failed, marked "stopped" or "surplus"
+        finally:
+            lock.release()  # held still if storing the trial's ending failed
     return summarise(study, storage, objective)
 
 

@@ -52,7 +52,9 @@ class FinishedTrialsTarget:
     on if one of them dies (its heartbeat stops: `optuna.storages.fail_stale_trials` marks it FAIL
     and the retry callback queues it again). Two workers that look in the same instant may both
     start the last trial; `check_needed`, at the start of a trial, lets the lower trial number
-    have it, so N workers stop at ``target`` exactly, not up to N - 1 past it.
+    have it, so N workers stop at ``target`` exactly, not up to N - 1 past it. Those looks save work
+    but can be outrun (a retried trial waits in the queue uncounted, with a lower number than trials
+    started meanwhile); `claim_place`, under a lock on the study, is what guarantees the total.
 
     Parameters
     ----------
@@ -72,6 +74,25 @@ class FinishedTrialsTarget:
         """Called first thing in a trial: waits while lower-numbered running trials may fill the study, and
         raises `TrialNotNeeded` (the trial marked ``surplus``, before it draws anything) once they have."""
         if not self._wait(study, lambda other: other.number < trial.number):
+            trial.set_user_attr("surplus", True)
+            raise TrialNotNeeded(f"trial {trial.number} is not needed: the study holds {self.target}")
+
+    def claim_place(self, study: optuna.Study, trial: optuna.Trial, lock) -> None:
+        """Called as a trial is about to end complete or pruned, its value known: the authoritative check.
+
+        Takes ``lock`` (a `pipeline.study_storage.StudyLock`) and counts the study's finished trials as
+        stored now; when they are ``target`` already (a retried trial or a late look let two run for one
+        place), releases it and raises `TrialNotNeeded`, the trial marked ``surplus``. Otherwise returns
+        holding it: the caller releases it once Optuna has stored the trial's ending, so no other worker
+        counts in between and the study never holds more than ``target``."""
+        lock.acquire()
+        try:
+            full = finished_count(study) >= self.target
+        except BaseException:
+            lock.release()
+            raise
+        if full:
+            lock.release()
             trial.set_user_attr("surplus", True)
             raise TrialNotNeeded(f"trial {trial.number} is not needed: the study holds {self.target}")
 

@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.config import ConfigError, RunConfig
 from pipeline.fitting import TrainingRows
-from pipeline.study_storage import open_storage, redacted, with_password_of
+from pipeline.study_storage import StudyLock, open_storage, redacted, with_password_of
 from pipeline.tuning_workers import FinishedTrialsTarget, TrialNotNeeded
 from pipeline.tuning import (IMPORTANCE_MIN_TRIALS, _cross_validated, best_study_config, config_from_study,
                              find_study, search_space, study_name_for, summarise, tune)
@@ -269,3 +269,17 @@ def test_of_two_trials_started_for_the_last_place_the_lower_number_runs_and_the_
     summary = summarise(study, "sqlite://", "macro_f1")
     assert summary.n_trials == summary.n_finished == 3 and [t["number"] for t in summary.trials] == [1, 2, 3]
     assert not target.room_for_another(study)
+
+
+def test_a_trial_ending_once_the_study_is_full_is_surplus_and_the_last_place_is_held_until_stored(tmp_path):
+    study = optuna.create_study(direction="maximize")
+    study.optimize(lambda trial: trial.suggest_float("C", 0.1, 1.0), n_trials=2)
+    last, late = study.ask(), study.ask()                    # both got past the looks at the start
+    lock = StudyLock(f"sqlite:///{tmp_path / 'studies.db'}", study._study_id)
+    FinishedTrialsTarget(3).claim_place(study, last, lock)
+    assert lock.held                                         # until Optuna has stored its ending
+    study.tell(last, 0.5)
+    lock.release()
+    with pytest.raises(TrialNotNeeded, match="the study holds 3"):
+        FinishedTrialsTarget(3).claim_place(study, late, lock)
+    assert not lock.held and study.trials[late.number].user_attrs == {"surplus": True}

@@ -108,6 +108,25 @@ def parameter_sets(trials) -> list[tuple]:
     return [tuple(sorted(trial.params.items())) for trial in trials]
 
 
+def describe(trials) -> str:
+    """One line per trial, for an assertion's message: who ran it, when, and how it ended."""
+    return "\n".join(f"{t.number} {t.state.name} {t.user_attrs} {t.datetime_start} {t.datetime_complete}"
+                     for t in trials)
+
+
+def assert_exactly_finished(study: optuna.Study, asked: int) -> list[optuna.trial.FrozenTrial]:
+    """The study holds exactly ``asked`` finished trials, none left running; any other trial is one that
+    two workers started for one place and that ended as ``surplus`` (FAIL). Returns the finished ones."""
+    finished_states = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+    finished = [t for t in study.trials if t.state in finished_states]
+    others = [t for t in study.trials if t.state not in finished_states]
+    assert len(finished) == asked, describe(study.trials)
+    assert all(t.state == optuna.trial.TrialState.FAIL and t.user_attrs.get("surplus") for t in others), \
+        describe(study.trials)
+    assert sorted(t.number for t in study.trials) == list(range(len(study.trials)))
+    return finished
+
+
 def test_two_tune_processes_fill_one_study_on_a_fresh_database(postgres_url, library_folder, tmp_path):
     command = [sys.executable, "-m", "pipeline", "tune", "--library", str(library_folder), "--model", "knn",
                "--strategy", "class_weights", "--trials", "6", "--folds", "2", "--storage", postgres_url,
@@ -121,9 +140,7 @@ def test_two_tune_processes_fill_one_study_on_a_fresh_database(postgres_url, lib
         assert PASSWORD not in stdout + stderr and '"storage": "postgresql+psycopg://postgres:***@' in stdout
 
     study = optuna.load_study(study_name="shared", storage=postgres_url)
-    states = [trial.state for trial in study.trials]
-    assert len(states) == 6
-    assert set(states) <= {optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED}
+    assert_exactly_finished(study, 6)
     assert study.user_attrs["config"]["model"] == "knn"
     assert {"n_neighbors", "class_weight_power"} <= set(study.best_params)
 
@@ -141,12 +158,10 @@ def test_two_workers_finish_exactly_the_trials_asked_for_and_never_the_same_para
     assert len(talking) == 2, "each worker's progress lines are whole lines, named by its pid"
 
     study = optuna.load_study(study_name="pair", storage=postgres_url)
-    finished = study.get_trials(states=(optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED))
-    assert len(finished) == len(study.trials) == 6, "exactly the trials asked for, none left running"
-    assert sorted(t.number for t in study.trials) == list(range(6))
-    assert len(set(parameter_sets(study.trials))) == 6, "no two trials tried the same parameters"
-    assert len({t.user_attrs["worker"] for t in study.trials}) == 2, "both workers ran trials"
-    assert len({t.user_attrs["sampler_seed"] for t in study.trials}) == 6
+    finished = assert_exactly_finished(study, 6)
+    assert len(set(parameter_sets(finished))) == 6, "no two trials tried the same parameters"
+    assert len({t.user_attrs["worker"] for t in finished}) == 2, "both workers ran trials"
+    assert len({t.user_attrs["sampler_seed"] for t in finished}) == 6
     assert study.user_attrs["seed"] == 0
 
 
