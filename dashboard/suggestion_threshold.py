@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.abstention import at_threshold
+from pipeline.library import artist_names
 from pipeline.suggest import COLUMNS, Threshold, lowest_suggested_score, threshold_from
 
 BEST_COLUMNS = ["track_id", "track_name", "artists", "playlist_id", "playlist", "score"]
@@ -44,7 +45,7 @@ class StoredSuggestions:
         best_ids = scores.idxmax(axis=1)  # ties go to the first playlist, as the table's ranks do
         best = pd.DataFrame({
             "track_id": scores.index, "track_name": tracks["name"].to_numpy(),
-            "artists": [", ".join(a) if isinstance(a, tuple) else "" for a in tracks["artists"]],
+            "artists": artist_names(tracks["artists"]),
             "playlist_id": best_ids.to_numpy(), "playlist": best_ids.map(library.playlist_names).to_numpy(),
             "score": scores.max(axis=1).to_numpy(dtype=float)})
         return cls(table, best, np.asarray(scored.held_out_confidence, dtype=float),

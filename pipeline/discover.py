@@ -24,7 +24,7 @@ from sklearn.cluster import HDBSCAN
 from sklearn.metrics import silhouette_score
 
 from pipeline.config import RunConfig
-from pipeline.library import AUDIO_FEATURES, Library
+from pipeline.library import AUDIO_FEATURES, Library, artist_names
 from pipeline.suggest import choose_threshold, lowest_suggested_score, score_liked_songs
 
 GENRE_WEIGHT = 1.5
@@ -231,13 +231,13 @@ def _unique_names(proposals: tuple[Proposal, ...]) -> tuple[Proposal, ...]:
 def proposals_table(library: Library, discovery: Discovery) -> pd.DataFrame:
     """One row per proposed song, in the columns ``python -m pipeline export`` reads: ``playlist`` is the
     proposed name, ``rank`` the song's typicality (1 = most typical), ``typical`` marks the first five."""
-    rows = []
+    columns = ["proposal", "playlist", "rank", "track_id", "track_name", "artists", "typical", "accepted"]
+    frames = []
     for proposal in discovery.proposals:
         tracks = library.tracks.reindex(list(proposal.track_ids))
-        for rank, (track_id, track) in enumerate(tracks.iterrows(), start=1):
-            artists = ", ".join(track["artists"]) if isinstance(track["artists"], tuple) else ""
-            rows.append({"proposal": proposal.number, "playlist": proposal.name, "rank": rank,
-                         "track_id": track_id, "track_name": track["name"], "artists": artists,
-                         "typical": rank <= TYPICAL, "accepted": True})
-    return pd.DataFrame(rows, columns=["proposal", "playlist", "rank", "track_id", "track_name", "artists",
-                                       "typical", "accepted"])
+        rank = np.arange(1, len(tracks) + 1)
+        frames.append(pd.DataFrame({"proposal": proposal.number, "playlist": proposal.name, "rank": rank,
+                                    "track_id": tracks.index, "track_name": tracks["name"].to_numpy(),
+                                    "artists": artist_names(tracks["artists"]), "typical": rank <= TYPICAL,
+                                    "accepted": True}))
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)

@@ -30,7 +30,7 @@ from threadpoolctl import threadpool_limits
 
 from pipeline.features import track_frame
 from pipeline.fitting import ONE_BLAS_THREAD
-from pipeline.library import AUDIO_FEATURES, Library
+from pipeline.library import AUDIO_FEATURES, Library, artist_names
 
 EXPLANATION_COLUMNS = ["similar_tracks", "closest_features", "furthest_features"]
 FEATURE_LABELS = {"duration_ms": "duration", "instrumentalness": "instrumental", "speechiness": "speechy",
@@ -126,7 +126,7 @@ def top_k(values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
 
 def describe(tracks: pd.DataFrame) -> np.ndarray:
     """'Artist, Artist – Title' per track (the title alone when no artist is known)."""
-    artists = [", ".join(names) if isinstance(names, tuple) else "" for names in tracks["artists"]]
+    artists = artist_names(tracks["artists"])
     return np.array([f"{by} – {title}" if by else str(title) for by, title in zip(artists, tracks["name"])],
                     dtype=object)
 

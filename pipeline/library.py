@@ -222,6 +222,12 @@ class Library:
         return replace(self, memberships=self.memberships[keep].reset_index(drop=True))
 
 
+def artist_names(artists: Iterable) -> list[str]:
+    """Each track's artists as one text ("Artist, Artist"; "" when none is known), from the
+    ``artists`` column of `Library.tracks` (tuples of names)."""
+    return [", ".join(names) if isinstance(names, tuple) else "" for names in artists]
+
+
 def _matches(memberships: pd.DataFrame, name: str) -> pd.Series:
     wanted = name.strip().casefold()
     names = memberships["playlist_name"].str.casefold()

@@ -18,7 +18,7 @@ from pipeline.config import RunConfig
 from pipeline.explanations import EXPLANATION_COLUMNS, explain
 from pipeline.features import build_encoder, track_frame
 from pipeline.fitting import TrainingRows
-from pipeline.library import Library
+from pipeline.library import Library, artist_names
 from pipeline.out_of_fold import out_of_fold
 
 COLUMNS = ["rank", "track_id", "track_name", "artists", "playlist", "playlist_id", "score_here", "better_playlist",
@@ -67,7 +67,7 @@ def _described(found: pd.DataFrame, library: Library, config: RunConfig) -> pd.D
     tracks = library.tracks.reindex(found["track_id"])
     found = found.assign(
         track_name=tracks["name"].to_numpy(),
-        artists=[", ".join(a) if isinstance(a, tuple) else "" for a in tracks["artists"]],
+        artists=artist_names(tracks["artists"]),
         playlist=found["playlist_id"].map(names), better_playlist=found["better_playlist_id"].map(names))
     if found.empty:
         return found.reindex(columns=COLUMNS)

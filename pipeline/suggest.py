@@ -28,7 +28,7 @@ from pipeline.config import ConfigError, RunConfig
 from pipeline.explanations import EXPLANATION_COLUMNS, explain
 from pipeline.features import track_frame
 from pipeline.fitting import TrainingRows, encoder_of, fit_rows, predict_scores, training_rows_for
-from pipeline.library import Library, LibraryError
+from pipeline.library import Library, LibraryError, artist_names
 
 COLUMNS = ["track_id", "track_name", "artists", "playlist", "playlist_id", "score", "decision", "rank",
            "already_in_playlist", "runner_up", "runner_up_score", "similar_tracks",
@@ -221,7 +221,7 @@ def _labelled(long: pd.DataFrame, scores: pd.DataFrame, library: Library) -> pd.
     playlist: rows are many, songs and playlists few)."""
     tracks = library.tracks.reindex(scores.index)
     names = library.playlist_names
-    artists = [", ".join(a) if isinstance(a, tuple) else "" for a in tracks["artists"]]
+    artists = artist_names(tracks["artists"])
     track, playlist = long["track_order"].to_numpy(), long["playlist_order"].to_numpy()
     return long.assign(track_id=_taken(scores.index, track), playlist_id=_taken(scores.columns, playlist),
                        playlist=_taken([names[p] for p in scores.columns], playlist),
