@@ -17,10 +17,10 @@ import streamlit as st
 
 from dashboard import results_store
 from dashboard.jobs import Job, JobBoard, remove_leftover_temp_folders
+from dashboard.markdown_text import escape_markdown
 from dashboard.sidebar import Selection, show_tuned_params
 from pipeline.config import RunConfig
 from pipeline.errors import UserError
-from dashboard.markdown_text import escape_markdown
 
 LOG = logging.getLogger(__name__)
 

@@ -3,13 +3,13 @@
 import streamlit as st
 
 from dashboard import charts
-from dashboard.percent_columns import as_percents, percent_bar
 from dashboard.library_views import (PROFILE_FEATURES, baseline_sentence, catch_all_text, feature_profile,
                                      library_counts, playlist_order, playlist_table, scatter_points)
+from dashboard.markdown_text import escape_markdown
+from dashboard.percent_columns import as_percents, percent_bar
 from dashboard.sidebar import current_selection
 from pipeline.baseline import DEFINITION, LibraryBaseline, library_baseline
 from pipeline.recommended import CatchAll, catch_alls
-from dashboard.markdown_text import escape_markdown
 
 
 @st.cache_data(max_entries=8)
