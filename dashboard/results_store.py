@@ -17,6 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from pipeline.config import RunConfig
 from pipeline.paths import data_dir
 
@@ -32,6 +34,14 @@ def chosen_params_path(fingerprint: str, config: RunConfig) -> Path:
 
 def suggestions_path(fingerprint: str, config: RunConfig) -> Path:
     return data_dir() / "suggestions" / fingerprint / f"{config.key()}.json"
+
+
+def misfits_path(fingerprint: str, config: RunConfig, folds: int) -> Path:
+    return data_dir() / "misfits" / fingerprint / f"{config.key()}-{folds}folds.json"
+
+
+def discovery_path(fingerprint: str, config: RunConfig, min_precision: float) -> Path:
+    return data_dir() / "discovery" / fingerprint / f"{config.key()}-precision{min_precision:g}.json"
 
 
 def jobs_folder() -> Path:
@@ -57,3 +67,16 @@ def write_json(path: Path, document: Any) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def frame_document(frame: pd.DataFrame) -> dict:
+    """A table as JSON: its columns and rows, missing cells as null."""
+    return {"columns": list(frame.columns), "rows": frame.astype(object).where(frame.notna(), None).to_numpy().tolist()}
+
+
+def frame_from_document(document: dict, columns: list[str]) -> pd.DataFrame:
+    """The table `frame_document` stored; KeyError when one of ``columns`` is missing (an older format)."""
+    frame = pd.DataFrame(document["rows"], columns=document["columns"])
+    if missing := set(columns) - set(frame.columns):
+        raise KeyError(f"no {sorted(missing)}")
+    return frame

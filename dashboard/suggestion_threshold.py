@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from dashboard.results_store import frame_document, frame_from_document
 from pipeline.abstention import at_threshold
 from pipeline.library import artist_names
 from pipeline.suggest import COLUMNS, Threshold, lowest_suggested_score, threshold_from
@@ -52,14 +53,15 @@ class StoredSuggestions:
                    np.asarray(scored.held_out_correct, dtype=bool))
 
     def to_document(self) -> dict:
-        return {"table": _frame_document(self.table), "best": _frame_document(self.best),
+        return {"table": frame_document(self.table), "best": frame_document(self.best),
                 "held_out": {"confidence": self.held_out_confidence.tolist(),
                              "correct": self.held_out_correct.tolist()}}
 
     @classmethod
     def from_document(cls, document: dict) -> "StoredSuggestions":
         """Raises KeyError for a document of an older format (without best scores or held-out tracks)."""
-        table, best = _frame(document["table"], COLUMNS), _frame(document["best"], BEST_COLUMNS)
+        table = frame_from_document(document["table"], COLUMNS)
+        best = frame_from_document(document["best"], BEST_COLUMNS)
         held_out = document["held_out"]
         confidence, correct = held_out["confidence"], held_out["correct"]
         if len(confidence) != len(correct):
@@ -115,12 +117,3 @@ def threshold_sentence(stored: StoredSuggestions, threshold: Threshold | None) -
             f"{threshold.coverage:.0%} of your liked songs get one.")
 
 
-def _frame_document(frame: pd.DataFrame) -> dict:
-    return {"columns": list(frame.columns), "rows": frame.astype(object).where(frame.notna(), None).to_numpy().tolist()}
-
-
-def _frame(document: dict, columns: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame(document["rows"], columns=document["columns"])
-    if missing := set(columns) - set(frame.columns):
-        raise KeyError(f"no {sorted(missing)}")
-    return frame

@@ -62,3 +62,22 @@ def suggest_and_store(library: Library, config: RunConfig, fingerprint: str, pro
     table = suggestions_table(scored, library, per_playlist=SUGGESTIONS_PER_PLAYLIST)
     stored = StoredSuggestions.from_scored(scored, library, table)
     results_store.write_json(results_store.suggestions_path(fingerprint, config), stored.to_document())
+
+
+def misfits_and_store(library: Library, config: RunConfig, folds: int, fingerprint: str, progress) -> None:
+    """Store the misfits table (`pipeline.misfits.COLUMNS`, surest first, no threshold)."""
+    from pipeline.misfits import find_misfits
+    progress(0.05, f"scoring every playlist song with a model that never saw it ({folds} folds)")
+    misfits = find_misfits(library, config, folds=folds)
+    results_store.write_json(results_store.misfits_path(fingerprint, config, folds),
+                             {"misfits": results_store.frame_document(misfits)})
+
+
+def discover_and_store(library: Library, config: RunConfig, min_precision: float, fingerprint: str,
+                       progress) -> None:
+    """Store the proposed new playlists (`pipeline.discover.Discovery`) for the songs that fit none at
+    ``min_precision``."""
+    from pipeline.discover import discover_new_playlists
+    progress(0.1, "finding the liked songs that fit none of your playlists, then grouping them")
+    found = discover_new_playlists(library, config, min_precision)
+    results_store.write_json(results_store.discovery_path(fingerprint, config, min_precision), found.to_dict())

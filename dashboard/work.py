@@ -1,6 +1,6 @@
 """Between the pages and `pipeline`: stored results first, background jobs for what is missing.
 
-Each kind of work (evaluation, tuning, suggestions) has a ``stored_*`` reader (disk, then memory
+Each kind of work (evaluation, tuning, suggestions, misfits, new playlists) has a ``stored_*`` reader (disk, then memory
 cache) and a ``start_*`` that runs its `dashboard.tasks` function as a `Job`; the task writes the
 result to disk. `show_progress` draws running jobs and reruns the page when they end.
 """
@@ -142,6 +142,40 @@ def start_suggestions(selection: Selection, config: RunConfig) -> Job:
     return job_board().start(suggestions_key(selection, config), f"Suggestions with {config.label()}",
                              "dashboard.tasks:suggest_and_store", library=selection.library, config=config,
                              fingerprint=selection.fingerprint)
+
+
+# ----- misfits and new playlists -------------------------------------------------------------
+def misfits_key(selection: Selection, config: RunConfig) -> str:
+    return f"misfits:{selection.fingerprint}:{config.key()}:{selection.folds}"
+
+
+def stored_misfits(selection: Selection, config: RunConfig):
+    """The stored misfits table (`pipeline.misfits.COLUMNS`, surest first), or None."""
+    from pipeline.misfits import COLUMNS
+    return _stored(results_store.misfits_path(selection.fingerprint, config, selection.folds),
+                   lambda document: results_store.frame_from_document(document["misfits"], COLUMNS))
+
+
+def start_misfits(selection: Selection, config: RunConfig) -> Job:
+    return job_board().start(misfits_key(selection, config), f"Misfits with {config.label()}",
+                             "dashboard.tasks:misfits_and_store", library=selection.library, config=config,
+                             folds=selection.folds, fingerprint=selection.fingerprint)
+
+
+def discovery_key(selection: Selection, config: RunConfig, min_precision: float) -> str:
+    return f"discover:{selection.fingerprint}:{config.key()}:{min_precision:g}"
+
+
+def stored_discovery(selection: Selection, config: RunConfig, min_precision: float):
+    """The stored `pipeline.discover.Discovery` at ``min_precision``, or None."""
+    from pipeline.discover import Discovery
+    return _stored(results_store.discovery_path(selection.fingerprint, config, min_precision), Discovery.from_dict)
+
+
+def start_discovery(selection: Selection, config: RunConfig, min_precision: float) -> Job:
+    return job_board().start(discovery_key(selection, config, min_precision), f"New playlists with {config.label()}",
+                             "dashboard.tasks:discover_and_store", library=selection.library, config=config,
+                             min_precision=min_precision, fingerprint=selection.fingerprint)
 
 
 # ----- progress ------------------------------------------------------------------------------

@@ -84,6 +84,21 @@ class Discovery:
     def sizes(self) -> list[int]:
         return [len(p.track_ids) for p in self.proposals]
 
+    def to_dict(self) -> dict:
+        """JSON-ready: every field, and each proposal's size as ``songs``."""
+        return {"leftovers": self.leftovers, "unclustered": self.unclustered, "silhouette": self.silhouette,
+                "min_cluster_size": self.min_cluster_size, "notes": list(self.notes),
+                "proposals": [{"number": p.number, "name": p.name, "songs": len(p.track_ids), "era": p.era,
+                               "genres": list(p.genres), "typical": list(p.typical), "profile": p.profile,
+                               "track_ids": list(p.track_ids)} for p in self.proposals]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Discovery":
+        proposals = tuple(Proposal(p["number"], p["name"], tuple(p["track_ids"]), tuple(p["typical"]),
+                                   dict(p["profile"]), tuple(p["genres"]), p["era"]) for p in data["proposals"])
+        return cls(proposals, data["leftovers"], data["unclustered"], data["silhouette"], data["min_cluster_size"],
+                   tuple(data["notes"]))
+
 
 DEFAULT_MIN_PRECISION = 0.8
 """A liked song is a leftover when its best playlist is below the confidence at which suggestions

@@ -18,7 +18,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.__main__ import build_parser, config_from
+from pipeline.__main__ import build_parser
+from pipeline.cli.common import config_from
 from pipeline.config import ConfigError
 from pipeline.csv_export import to_csv_bytes
 from pipeline.recommended import recommended_config

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -94,6 +96,14 @@ def test_the_same_songs_always_give_the_same_proposals():
     assert [(p.name, set(p.track_ids)) for p in first.proposals] == \
         [(p.name, set(p.track_ids)) for p in second.proposals]
     assert D.discover(library, unfiled(library)) == first
+
+
+def test_stored_proposals_read_back_unchanged(tmp_path):
+    library = library_with_two_kinds_of_unfiled_songs(strays=5)
+    found = D.discover(library, unfiled(library))
+    stored = tmp_path / "discovery.json"
+    stored.write_text(json.dumps(found.to_dict(), allow_nan=False))
+    assert D.Discovery.from_dict(json.loads(stored.read_text())) == found
 
 
 def test_when_every_song_fits_somewhere_nothing_is_proposed_and_it_says_why():

@@ -1,0 +1,1 @@
+"""The command line's pieces: shared arguments (`common`) and one module per group of commands."""
