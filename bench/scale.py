@@ -247,7 +247,7 @@ def run_cells(sizes: list[str], models: list[str], args) -> list[dict]:
     cells: list[dict] = []
     cache = {} if args.fresh else cached_cells()
     print("\n| size | rows | playlists | model | fit s | score tracks/s | scored | peak MB (load / fit / score) |")
-    print("|---|---|---|---|---|---|---|---|", flush=True)
+    print("|---|---|---|---|---|---|---|---|---|", flush=True)
     for size in sorted(sizes, key=expected_rows):
         for model in models:
             rows = expected_rows(size)
@@ -359,7 +359,7 @@ def tune_processes(storage: str, study: str, workers: int, trials: int, folds: i
         commands = [[*base, "--trials", str(trials * workers), "--workers", str(workers)]]
     else:
         commands = [[*base, "--trials", str(trials)] for _ in range(workers)]
-    usage, started = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
+    usage, started, server_before = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic(), server_cpu()
     children = [subprocess.Popen(c, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                  text=True) for c in commands]
     for child in children:
@@ -368,11 +368,28 @@ def tune_processes(storage: str, study: str, workers: int, trials: int, folds: i
             raise RuntimeError(f"tune failed: {err.strip()[-500:]}")
     after, wall = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic() - started
     cpu = after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime
+    server = server_cpu() - server_before
     done = [t for t in optuna.load_study(study_name=study, storage=storage).trials if t.datetime_complete]
     span = (max(t.datetime_complete for t in done) - min(t.datetime_start for t in done)).total_seconds()
     trial_s = [(t.datetime_complete - t.datetime_start).total_seconds() for t in done]
     return {"rate": len(done) / span * 60, "trials": len(done), "trial_s": float(np.mean(trial_s)),
-            "cores": cpu / wall, "load": os.getloadavg()[0]}
+            "cores": cpu / wall, "server_cores": server / wall, "load": os.getloadavg()[0]}
+
+
+def server_cpu() -> float:
+    """CPU seconds used so far by this benchmark's PostgreSQL server (the postmaster whose command line
+    names a ``pe-bench-pg-`` folder): its own, its live children's (the connections' backends), and what
+    its ended children used, which the kernel adds to the postmaster's. 0 when no such server runs."""
+    tick, stats = os.sysconf("SC_CLK_TCK"), {}
+    for folder in Path("/proc").glob("[0-9]*"):
+        try:
+            text, command = (folder / "stat").read_text(), (folder / "cmdline").read_bytes()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2:].split()
+        stats[int(folder.name)] = (int(fields[1]), sum(int(f) for f in fields[11:15]) / tick, b"pe-bench-pg-" in command)
+    servers = {pid for pid, (_, _, ours) in stats.items() if ours}
+    return sum(cpu for pid, (parent, cpu, _) in stats.items() if pid in servers or parent in servers)
 
 
 def _cli_has_workers() -> bool:
@@ -385,8 +402,8 @@ def run_tuning(worker_counts: list[int], trials: int, folds: int) -> dict:
     from postgres_cluster import ClusterUnavailable, private_cluster
     mode = "--workers N" if _cli_has_workers() else "N processes"
     print(f"\n| storage | workers | trials/min | vs 1 worker | trials | mean trial s | cores busy | "
-          f"machine load |   ({mode}, {trials} trials per worker, demo, logreg, {folds} folds)")
-    print("|---|---|---|---|---|---|---|---|", flush=True)
+          f"database server cores | machine load |   ({mode}, {trials} trials per worker, demo, logreg, {folds} folds)")
+    print("|---|---|---|---|---|---|---|---|---|", flush=True)
     results: dict = {}
     with tempfile.TemporaryDirectory(prefix="pe-scale-tune-") as folder:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PLAYLIST_ENHANCER_", "PG"))}
@@ -399,7 +416,7 @@ def run_tuning(worker_counts: list[int], trials: int, folds: int) -> dict:
                 base = results.get((name, 1))
                 ratio = f"{run['rate'] / base:.2f}x" if base else "-"
                 print(f"| {name} | {workers} | {run['rate']:.1f} | {ratio} | {run['trials']} | {run['trial_s']:.1f} | "
-                      f"{run['cores']:.2f} | {run['load']:.1f} |", flush=True)
+                      f"{run['cores']:.2f} | {run['server_cores']:.2f} | {run['load']:.1f} |", flush=True)
 
         table("SQLite", f"sqlite:///{Path(folder) / 'studies.sqlite3'}")
         try:

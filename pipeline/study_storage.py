@@ -3,15 +3,17 @@
 Every storage opened here keeps a heartbeat: a running trial records one every `HEARTBEAT_SECONDS`,
 and one silent for `MISSED_HEARTBEATS` of them (its worker was killed, its machine lost) is marked FAIL by
 the next worker that looks, and queued once more with the same parameters
-(`optuna.storages.RetryHeartbeatStaleTrialCallback`, `MAX_RETRY`). A password in a URL is never
+(`optuna.storages.RetryHeartbeatStaleTrialCallback`, `MAX_RETRY`); so is one that never sent a
+heartbeat at all (`SilentTrials`: its worker died between creating it and its first heartbeat). A password in a URL is never
 echoed: results and errors show `redacted` URLs.
 """
 
 from __future__ import annotations
 
+import copy
 import time
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from pipeline.config import ConfigError
 from pipeline.paths import data_dir
@@ -183,3 +185,58 @@ class StudyLock:
         if self._file is None:
             self._file = open(f"{database}.study-{self.study_id}.lock", "a")  # noqa: SIM115 - kept open
         fcntl.flock(self._file, fcntl.LOCK_EX)
+
+
+class SilentTrials:
+    """Running trials that never sent a heartbeat, failed once they have been silent a grace period.
+
+    A worker killed in the milliseconds between creating its trial and recording the trial's first
+    heartbeat leaves a RUNNING trial that `optuna.storages.fail_stale_trials` never sees (it judges
+    only trials with a heartbeat on record), so it would stay "running" forever and a worker waiting
+    for the running trials to fill the study would wait forever too. Every live trial records its
+    first heartbeat at once, so one without any for the storage's grace period is dead. The grace is
+    timed by this process's own clock (``clock``), from when it first saw the trial silent: machines'
+    clocks may disagree. A failed trial goes to the storage's stale-trial callback (retried once),
+    exactly as a stale one does.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.first_seen: dict[int, float] = {}
+
+    def fail_overdue(self, study: "optuna.Study") -> list[int]:
+        """Fail the study's trials silent for longer than the grace period; their trial ids."""
+        import optuna
+        storage = study._storage
+        backend = getattr(storage, "_backend", storage)  # Optuna wraps an RDBStorage in a cache
+        if not isinstance(backend, optuna.storages.RDBStorage) or backend.heartbeat_interval is None:
+            return []
+        grace = backend.grace_period or 2 * backend.heartbeat_interval
+        now = self.clock()
+        self.first_seen = {trial: self.first_seen.get(trial, now) for trial in _silent_running(backend, study._study_id)}
+        failed = []
+        for trial_id in [trial for trial, seen in self.first_seen.items() if now - seen > grace]:
+            try:
+                if storage.set_trial_state_values(trial_id, state=optuna.trial.TrialState.FAIL):
+                    failed.append(trial_id)
+            except optuna.exceptions.UpdateFinishedTrialError:
+                pass  # it ended (another worker failed it, or it was alive after all)
+            self.first_seen.pop(trial_id)
+        callback = backend.get_heartbeat_stale_trial_callback()
+        for trial_id in failed if callback is not None else ():
+            callback(study, copy.deepcopy(storage.get_trial(trial_id)))
+        return failed
+
+
+def _silent_running(backend: "optuna.storages.RDBStorage", study_id: int) -> list[int]:
+    """Ids of the study's RUNNING trials with no heartbeat on record (Optuna's own tables, read as its
+    stale check reads them)."""
+    import sqlalchemy.orm
+    from optuna.storages._rdb import models
+    from optuna.trial import TrialState
+    with sqlalchemy.orm.Session(backend.engine) as session:
+        running = (session.query(models.TrialModel.trial_id)
+                   .filter(models.TrialModel.study_id == study_id, models.TrialModel.state == TrialState.RUNNING,
+                           ~models.TrialModel.heartbeats.any())
+                   .all())
+    return [trial_id for (trial_id,) in running]

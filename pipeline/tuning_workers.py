@@ -49,8 +49,8 @@ class FinishedTrialsTarget:
 
     ``optuna.study.MaxTrialsCallback(target, states=FINISHED)`` with one difference: a worker does
     not start a trial that those running elsewhere will fill. It waits for them instead, and runs
-    on if one of them dies (its heartbeat stops: `optuna.storages.fail_stale_trials` marks it FAIL
-    and the retry callback queues it again). Two workers that look in the same instant may both
+    on if one of them dies (its heartbeat stops: `optuna.storages.fail_stale_trials` marks it FAIL, or
+    it never sent one: `pipeline.study_storage.SilentTrials` does; the retry callback queues it again). Two workers that look in the same instant may both
     start the last trial; `check_needed`, at the start of a trial, lets the lower trial number
     have it, so N workers stop at ``target`` exactly, not up to N - 1 past it. Those looks save work
     but can be outrun (a retried trial waits in the queue uncounted, with a lower number than trials
@@ -64,7 +64,9 @@ class FinishedTrialsTarget:
     """
 
     def __init__(self, target: int, should_stop: Callable[[], bool] | None = None, poll_seconds: float = 0.5) -> None:
+        from pipeline.study_storage import SilentTrials
         self.target, self.should_stop, self.poll_seconds = target, should_stop, poll_seconds
+        self.silent = SilentTrials()
 
     def room_for_another(self, study: optuna.Study) -> bool:
         """Whether this worker should start a trial; waits while running ones may still fill the study."""
@@ -103,6 +105,7 @@ class FinishedTrialsTarget:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
                 optuna.storages.fail_stale_trials(study)
+            self.silent.fail_overdue(study)
             trials = study.get_trials(deepcopy=False)
             finished = sum(trial.state in FINISHED for trial in trials)
             if finished >= self.target:

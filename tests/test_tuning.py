@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.config import ConfigError, RunConfig
 from pipeline.fitting import TrainingRows
-from pipeline.study_storage import StudyLock, open_storage, redacted, with_password_of
+from pipeline.study_storage import SilentTrials, StudyLock, open_storage, redacted, with_password_of
 from pipeline.tuning_workers import FinishedTrialsTarget, TrialNotNeeded
 from pipeline.tuning import (IMPORTANCE_MIN_TRIALS, _cross_validated, best_study_config, config_from_study,
                              find_study, search_space, study_name_for, summarise, tune)
@@ -283,3 +283,33 @@ def test_a_trial_ending_once_the_study_is_full_is_surplus_and_the_last_place_is_
     with pytest.raises(TrialNotNeeded, match="the study holds 3"):
         FinishedTrialsTarget(3).claim_place(study, late, lock)
     assert not lock.held and study.trials[late.number].user_attrs == {"surplus": True}
+
+
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage is supposed to be used")
+def test_a_trial_whose_worker_died_before_its_first_heartbeat_is_failed_retried_and_waited_for_no_longer(storage):
+    study = optuna.create_study(study_name="silent", storage=open_storage(storage), direction="maximize")
+    study.optimize(lambda trial: trial.suggest_float("C", 0.1, 1.0), n_trials=2)
+    orphan = study.ask()                                   # created, then its worker was killed: no heartbeat
+    orphan.suggest_float("C", 0.1, 1.0)
+    clock = [0.0]
+    target = FinishedTrialsTarget(3, poll_seconds=0.01)
+    target.silent = SilentTrials(clock=lambda: clock[0])
+
+    def fifteen_seconds_later() -> bool:                   # asked on every wait; gives up after 100 s
+        clock[0] += 15
+        return clock[0] > 100
+
+    target.should_stop = fifteen_seconds_later
+    assert target.room_for_another(study), "the dead trial no longer holds the last place"
+    states = [t.state for t in study.get_trials(deepcopy=False)]
+    assert states[orphan.number] == optuna.trial.TrialState.FAIL
+    assert states.count(optuna.trial.TrialState.WAITING) == 1, "queued once more with its parameters"
+    assert clock[0] > 40, "not before the grace period (4 heartbeats of 10 s) had passed"
+
+
+@pytest.mark.filterwarnings("ignore:Heartbeat of storage is supposed to be used")
+def test_a_live_trial_is_never_failed_for_silence_within_the_grace_period(storage):
+    study = optuna.create_study(study_name="young", storage=open_storage(storage), direction="maximize")
+    running = study.ask()
+    assert SilentTrials(clock=lambda: 0.0).fail_overdue(study) == []
+    assert study.get_trials(deepcopy=False)[running.number].state == optuna.trial.TrialState.RUNNING
