@@ -209,6 +209,30 @@ def test_a_bad_track_id_names_file_row_and_column(tmp_path, suggestions):
         select_suggestions(read_suggestions(tmp_path / "s.csv"), "Road Trip", file=str(tmp_path / "s.csv"))
 
 
+def test_a_misfits_file_exports_the_rows_whose_better_playlist_is_the_target(suggestions):
+    misfits = suggestions.head(4).assign(playlist="Gym Bangers", playlist_id="gym-id", rank=[4, 3, 2, 1],
+                                         better_playlist=["Road Trip", "Chill Evenings", "Road Trip", "Road Trip"],
+                                         better_playlist_id=["rt-id", "ch-id", "rt-id", "rt-id"])
+
+    chosen = select_suggestions(misfits, "road trip")
+
+    rows = misfits["track_id"].tolist()
+    assert [s.track_id for s in chosen] == [rows[3], rows[2], rows[0]]
+    assert [s.track_id for s in select_suggestions(misfits, "ch-id")] == [rows[1]]
+    with pytest.raises(UserError, match="no suggestions for playlist 'Gym Bangers'"):
+        select_suggestions(misfits, "Gym Bangers")  # the playlist they are in now is not a target
+
+
+def test_every_log_entry_gets_its_own_id_and_a_removed_track_is_no_longer_counted_as_added(tmp_path):
+    log = ExportLog(tmp_path / "log.jsonl")
+    added = log.record("added", "p", "P", track_ids=["a", "b"], snapshot_id="s1")
+    removed = log.record("removed", "p", "P", tracks=[{"track_id": "a", "positions": [0]}], snapshot_id="s2")
+
+    assert added.startswith("a-") and removed.startswith("r-") and added[2:] != removed[2:]
+    assert [e["entry"] for e in log.entries()] == [added, removed]
+    assert log.recently_added("p") == {"b"}
+
+
 def test_a_file_without_a_track_id_column_is_refused(tmp_path):
     (tmp_path / "s.csv").write_text("name,playlist\nx,y\n")
     with pytest.raises(LibraryError, match="column 'track_id'"):

@@ -74,6 +74,9 @@ _MEANINGS: tuple[tuple[int, str, str, str, type[SpotifyRefused]], ...] = (
     (403, "POST", _PLAYLIST, "Spotify refused to change the playlist (HTTP 403{said}); log in again with "
      "permission to change playlists ('python -m pipeline login --write', or the dashboard's login button), and "
      "export only to your own or collaborative playlists", SpotifyRefused),
+    (403, "DELETE", _PLAYLIST, "Spotify refused to remove songs from the playlist (HTTP 403{said}); log in again "
+     "with permission to change playlists ('python -m pipeline login --write', or the dashboard's login button); "
+     "only your own or collaborative playlists can be changed", SpotifyRefused),
     (403, "GET", _PLAYLIST, "Spotify refused to read playlist {playlist} (HTTP 403{said}): only playlists you own or "
      f"collaborate on can be read; if every request is refused, see {SETUP_GUIDE}", SpotifyRefused),
 )

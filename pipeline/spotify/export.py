@@ -11,9 +11,14 @@ Which rows of a suggestions CSV are exported (`select_suggestions`):
 3. Rows flagged ``already_in_playlist`` are skipped; a track listed twice counts once;
    the order is the file's ``rank`` order.
 
+A misfits file (written by ``misfits``; recognised by its ``better_playlist`` column) is read
+the same way, with ``better_playlist``/``better_playlist_id`` as the target: each row moves a
+song out of ``playlist`` into the better one (removing it from ``playlist`` is
+`pipeline.spotify.removal`'s business, never this module's).
+
 Writing (`apply_export`) re-reads the playlist first and adds only tracks not in it, in
-batches of at most 100, logging each batch (JSON lines in the user data folder, keyed by
-playlist id) with its snapshot id. If Spotify stops answering midway, running the same
+batches of at most 100, logging each batch (`ExportLog`: JSON lines in the user data folder,
+keyed by playlist id) with its snapshot id. If Spotify stops answering midway, running the same
 export again adds exactly what is missing: tracks in the playlist, and tracks the log says
 were added to it in the last `RECENT_HOURS` (in case Spotify's read-back lags), are skipped.
 A playlist created by an interrupted run is found again by name, not re-created. An
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -122,9 +128,23 @@ def read_suggestions(path: str | Path) -> pd.DataFrame:
     return frame.map(unescape_cell)
 
 
+def is_misfits_file(frame: pd.DataFrame) -> bool:
+    return "better_playlist" in frame.columns
+
+
 def select_suggestions(frame: pd.DataFrame, playlist: str, file: str = "suggestions") -> list[Suggestion]:
     """The rows to export to ``playlist`` (name or id) by the rule in the module docstring."""
-    rows = frame.assign(file_row=range(2, len(frame) + 2))  # file rows: the header is row 1
+    picked: dict[str, Suggestion] = {}
+    for row in chosen_rows(frame, playlist, file).itertuples():
+        picked.setdefault(row.track_id, Suggestion(row.track_id, getattr(row, "track_name", ""),
+                                                   getattr(row, "artists", "")))
+    return list(picked.values())
+
+
+def chosen_rows(frame: pd.DataFrame, playlist: str, file: str = "suggestions") -> pd.DataFrame:
+    """The rows `select_suggestions` exports, best first, ``track_id`` a bare id; a misfits file's
+    rows keep the song's current playlist as ``from_playlist``/``from_playlist_id``."""
+    rows = _with_targets(frame).assign(file_row=range(2, len(frame) + 2))  # file rows: the header is row 1
     if "accepted" in rows.columns:
         rows = rows[rows["accepted"].map(_is_true)]
     rows = rows[rows["playlist"].str.strip().ne("") & rows.get("decision", rows["playlist"]).ne("fits_none")]
@@ -142,14 +162,23 @@ def select_suggestions(frame: pd.DataFrame, playlist: str, file: str = "suggesti
     if "rank" in chosen.columns:
         chosen = chosen.assign(sort_rank=pd.to_numeric(chosen["rank"], errors="coerce")).sort_values(
             "sort_rank", kind="stable", na_position="last")
-    picked: dict[str, Suggestion] = {}
-    for row in chosen.itertuples():
-        track_id = spotify_track_id(row.track_id)
-        if track_id is None:
-            raise LibraryError(f"{quoted(row.track_id)} is not a Spotify track id", file=file, row=row.file_row,
-                               column="track_id")
-        picked.setdefault(track_id, Suggestion(track_id, getattr(row, "track_name", ""), getattr(row, "artists", "")))
-    return list(picked.values())
+    return chosen.assign(track_id=[_track_id(row, file) for row in chosen.itertuples()])
+
+
+def _with_targets(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with the playlist each row goes to as ``playlist``/``playlist_id`` (a misfits file's better one)."""
+    if not is_misfits_file(frame):
+        return frame
+    return frame.rename(columns={"playlist": "from_playlist", "playlist_id": "from_playlist_id"}).rename(
+        columns={"better_playlist": "playlist", "better_playlist_id": "playlist_id"})
+
+
+def _track_id(row, file: str) -> str:
+    track_id = spotify_track_id(row.track_id)
+    if track_id is None:
+        raise LibraryError(f"{quoted(row.track_id)} is not a Spotify track id", file=file, row=row.file_row,
+                           column="track_id")
+    return track_id
 
 
 def _is_true(value) -> bool:
@@ -158,7 +187,9 @@ def _is_true(value) -> bool:
 
 # ----- the local log ----------------------------------------------------------------------------
 class ExportLog:
-    """Append-only JSON lines: playlists created and batches added, keyed by playlist id."""
+    """Append-only JSON lines: playlists created, batches added, removals and their undoing, keyed by
+    playlist id. Every entry written gets an ``entry`` id (``r-1a2b3c4d``: the event's initial, then
+    8 hex digits); entries written before ids existed have none and are read all the same."""
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path else data_dir() / "spotify-exports.jsonl"
@@ -171,18 +202,26 @@ class ExportLog:
         return [e for e in entries if playlist_id is None or e.get("playlist_id") == playlist_id]
 
     def recently_added(self, playlist_id: str, hours: float = RECENT_HOURS) -> set[str]:
-        """Tracks this log says were added to the playlist in the last ``hours``."""
+        """Tracks this log says were added to the playlist in the last ``hours`` (and not removed since)."""
         since = datetime.now(timezone.utc) - timedelta(hours=hours)
-        return {t for e in self.entries(playlist_id) if e["event"] == "added"
-                and datetime.fromisoformat(e["at"]) >= since for t in e["track_ids"]}
+        added: set[str] = set()
+        for entry in self.entries(playlist_id):
+            if entry["event"] == "added" and datetime.fromisoformat(entry["at"]) >= since:
+                added.update(entry["track_ids"])
+            elif entry["event"] == "removed":
+                added.difference_update(t["track_id"] for t in entry.get("tracks", []))
+        return added
 
-    def record(self, event: str, playlist_id: str, playlist_name: str, **details) -> None:
-        entry = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "event": event,
+    def record(self, event: str, playlist_id: str, playlist_name: str, **details) -> str:
+        """Append one entry; returns its ``entry`` id."""
+        entry_id = f"{event[:1]}-{secrets.token_hex(4)}"
+        entry = {"at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "event": event, "entry": entry_id,
                  "playlist_id": playlist_id, "playlist_name": playlist_name, **details}
         self.path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         with os.fdopen(descriptor, "a", encoding="utf-8") as handle:
             handle.write(json.dumps(entry) + "\n")
+        return entry_id
 
 
 # ----- planning and writing ---------------------------------------------------------------------
@@ -190,7 +229,7 @@ def plan_export(client, suggestions: Iterable[Suggestion], playlist: str, *, cre
                 log: ExportLog | None = None) -> ExportPlan:
     """What adding ``suggestions`` to ``playlist`` (name or id) would change; reads, never writes."""
     suggestions = list(suggestions)
-    playlist_id, name = _find_playlist(client, playlist, create)
+    playlist_id, name = find_playlist(client, playlist, create)
     present = _present(client, playlist_id, name, log or ExportLog()) if playlist_id else set()
     return ExportPlan(playlist_id, name,
                       to_add=tuple(s for s in suggestions if s.track_id not in present),
@@ -242,7 +281,7 @@ def _present(client, playlist_id: str, playlist_name: str, log: ExportLog) -> se
     return set(in_playlist) | log.recently_added(playlist_id)
 
 
-def _find_playlist(client, wanted: str, create: bool) -> tuple[str | None, str]:
+def find_playlist(client, wanted: str, create: bool = False) -> tuple[str | None, str]:
     """(id or None to create, display name) for a playlist name, id, URI or link.
 
     A playlist created by an interrupted export is found again by its name, so it is not
@@ -274,18 +313,22 @@ def _playlist_id(value: str) -> str:
     return text
 
 
+def spotify_client(write: bool):
+    """A client for the CLI's export: allowed to change playlists only when ``write`` (--apply)."""
+    from pipeline.spotify.auth import READ_SCOPES, WRITE_SCOPES
+    from pipeline.spotify.settings import load_settings
+    from pipeline.spotify.client import connect
+    return connect(load_settings(), WRITE_SCOPES if write else READ_SCOPES)
+
+
 def export_from_csv(suggestions_csv: str | Path, playlist: str, *, create: bool = False, apply: bool = False,
                     progress: Progress | None = None
                     ) -> tuple[ExportPlan, ExportResult | None]:
     """``python -m pipeline export``: plan always; write only with ``apply`` (the CLI's --apply)."""
-    from pipeline.spotify.auth import READ_SCOPES, WRITE_SCOPES
-    from pipeline.spotify.settings import load_settings
-    from pipeline.spotify.client import connect
-
     suggestions = select_suggestions(read_suggestions(suggestions_csv), playlist, file=str(suggestions_csv))
     if not suggestions:
         raise UserError(f"{suggestions_csv}: no accepted suggestions for playlist '{playlist}' to export")
-    client = connect(load_settings(), WRITE_SCOPES if apply else READ_SCOPES)
+    client = spotify_client(write=apply)
     log = ExportLog()
     plan = plan_export(client, suggestions, playlist, create=create, log=log)
     result = apply_export(client, plan, log=log, progress=progress) if apply and plan.to_add else None

@@ -69,6 +69,10 @@ class Playlist:
     def snapshot_id(self) -> str:
         return f"{self.id}-v{self.version}"
 
+    def snapshot_ids(self) -> list[str]:
+        """Every snapshot id this playlist has had, oldest first."""
+        return [f"{self.id}-v{version}" for version in range(1, self.version + 1)]
+
     def track_ids(self) -> list[str]:
         return [t.id for _, t in self.items]
 

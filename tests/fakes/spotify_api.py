@@ -1,7 +1,9 @@
 """A loopback Spotify: accounts service (authorize, token) and the Web API endpoints we use.
 
-Paging is real (``limit`` capped at 50, absolute ``next`` URLs), adding items changes the
-playlist's snapshot id, tokens expire and refresh tokens can be revoked, and
+Paging is real (``limit`` capped at 50, absolute ``next`` URLs), adding items (at a ``position``,
+or at the end) and removing every occurrence of items change the playlist's snapshot id, a
+removal naming a snapshot the playlist never had is refused (an older one of its own is
+accepted, as Spotify does), tokens expire and refresh tokens can be revoked, and
 ``audio-features`` answers 403 unless the app is "grandfathered" (``audio_features=True``).
 Responses use the 2026 field names (``items`` for a playlist's summary, ``item`` in playlist
 entries); ``legacy_shapes=True`` serves the older ``tracks``/``track`` names instead.
@@ -18,7 +20,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from tests.fakes.server import FakeServer, Request, Response
-from tests.fakes.spotify_account import Account, Playlist, spotify_id
+from tests.fakes.spotify_account import Account, Playlist, Track, spotify_id
 
 PAGE_LIMIT = 50
 READ_SCOPE = "playlist-read-private playlist-read-collaborative user-library-read"
@@ -40,6 +42,7 @@ class FakeSpotify(FakeServer):
         self._expire_after: int | None = None
         self._delete_when_listed: set[str] = set()
         self._serial = itertools.count(1)
+        self._catalogue = account.tracks()  # every track ever served: a removed one can be added back
         super().__init__()
 
     @property
@@ -84,7 +87,7 @@ class FakeSpotify(FakeServer):
         for pattern, verb, handler in self._routes():
             match = re.fullmatch(pattern, path)
             if match and verb == method:
-                return 200 if verb == "GET" else 201, handler(request, *match.groups()), {}
+                return 201 if verb == "POST" else 200, handler(request, *match.groups()), {}
         raise Response(404, {"error": {"status": 404, "message": "Service not found"}})
 
     def _routes(self):
@@ -93,8 +96,10 @@ class FakeSpotify(FakeServer):
             (r"/me/playlists", "GET", self._my_playlists),
             (r"/me/playlists", "POST", self._create_playlist),
             (r"/users/([^/]+)/playlists", "POST", lambda r, user: self._create_playlist(r)),
+            (r"/playlists/([^/]+)", "GET", self._playlist),
             (r"/playlists/([^/]+)/items", "GET", self._playlist_items),
             (r"/playlists/([^/]+)/items", "POST", self._add_items),
+            (r"/playlists/([^/]+)/items", "DELETE", self._remove_items),
             (r"/me/tracks", "GET", self._liked),
             (r"/artists", "GET", self._artists),
             (r"/audio-features", "GET", self._audio_features),
@@ -175,9 +180,7 @@ class FakeSpotify(FakeServer):
         return page
 
     def _playlist_items(self, request: Request, playlist_id: str) -> dict:
-        playlist = self._playlist_or_404(playlist_id)
-        if playlist.owner != self.account.user_id and not playlist.collaborative:
-            raise Response(403, {"error": {"status": 403, "message": "Forbidden"}})
+        playlist = self._readable_playlist(playlist_id)
         key = "track" if self.legacy_shapes else "item"
         entries = [{"added_at": added, "is_local": t.kind == "local", key: t.as_json()} for added, t in playlist.items]
         return self._page(request, entries, f"playlists/{playlist_id}/items")
@@ -186,17 +189,44 @@ class FakeSpotify(FakeServer):
         return self._page(request, [{"added_at": added, "track": t.as_json()} for added, t in self.account.liked],
                           "me/tracks")
 
+    def _playlist(self, request: Request, playlist_id: str) -> dict:
+        playlist = self._readable_playlist(playlist_id)
+        return {"id": playlist.id, "name": playlist.name, "snapshot_id": playlist.snapshot_id,
+                "owner": {"id": playlist.owner}, "collaborative": playlist.collaborative, "type": "playlist"}
+
     def _add_items(self, request: Request, playlist_id: str) -> dict:
         playlist = self._playlist_or_404(playlist_id)
         uris = request.body["uris"] if isinstance(request.body, dict) else request.body
         if not isinstance(uris, list) or not 1 <= len(uris) <= 100:
             raise Response(400, {"error": {"status": 400, "message": "You can add a maximum of 100 tracks per request"}})
-        known = self.account.tracks()
+        position = int(request.query.get("position", len(playlist.items)))
+        if not 0 <= position <= len(playlist.items):
+            raise Response(400, {"error": {"status": 400, "message": f"Index out of bounds: {position}"}})
+        known = self._known_tracks()
         for uri in uris:
             track_id = uri.rsplit(":", 1)[-1]
             if not uri.startswith("spotify:track:") or track_id not in known:
                 raise Response(400, {"error": {"status": 400, "message": f"Invalid track uri: {uri}"}})
-            playlist.items.append(("2026-01-01T00:00:00Z", known[track_id]))
+        playlist.items[position:position] = [("2026-01-01T00:00:00Z", known[uri.rsplit(":", 1)[-1]]) for uri in uris]
+        playlist.version += 1
+        return {"snapshot_id": playlist.snapshot_id}
+
+    def _remove_items(self, request: Request, playlist_id: str) -> dict:
+        """Every occurrence of the named tracks goes; the body is ``{"items"|"tracks": [{"uri"}], "snapshot_id"}``."""
+        playlist = self._playlist_or_404(playlist_id)
+        self._known_tracks()
+        body = request.body if isinstance(request.body, dict) else {}
+        named = body.get("items", body.get("tracks"))
+        if not isinstance(named, list) or not 1 <= len(named) <= 100:
+            raise Response(400, {"error": {"status": 400,
+                                           "message": "You can remove a maximum of 100 tracks per request"}})
+        snapshot = body.get("snapshot_id")
+        if snapshot is not None and snapshot not in playlist.snapshot_ids():
+            raise Response(400, {"error": {"status": 400, "message": "Invalid snapshot id"}})
+        uris = {entry.get("uri") if isinstance(entry, dict) else None for entry in named}
+        if not all(isinstance(uri, str) and uri.startswith("spotify:track:") for uri in uris):
+            raise Response(400, {"error": {"status": 400, "message": "Invalid track uri"}})
+        playlist.items = [(added, t) for added, t in playlist.items if t.as_json()["uri"] not in uris]
         playlist.version += 1
         return {"snapshot_id": playlist.snapshot_id}
 
@@ -232,3 +262,13 @@ class FakeSpotify(FakeServer):
             return self.account.playlist(playlist_id)
         except StopIteration:
             raise Response(404, {"error": {"status": 404, "message": "Not found."}}) from None
+
+    def _known_tracks(self) -> dict[str, Track]:
+        self._catalogue.update(self.account.tracks())
+        return self._catalogue
+
+    def _readable_playlist(self, playlist_id: str) -> Playlist:
+        playlist = self._playlist_or_404(playlist_id)
+        if playlist.owner != self.account.user_id and not playlist.collaborative:
+            raise Response(403, {"error": {"status": 403, "message": "Forbidden"}})
+        return playlist
