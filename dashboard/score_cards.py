@@ -27,7 +27,7 @@ def score_cards(result, columns: Sequence, border: bool = False, describe_baseli
         else:
             label = SCORE_LABELS[score]
             help_text = f"Baseline (always the largest playlist): {baseline:.1%}. {DEFINITION}"
-        gain = round((value - baseline) * 100, 1) + 0.0  # + 0.0: a gain that rounds to nothing is "+0.0", not red
+        gain = story.gain_points(result, score)
         below = below or gain < 0
         columns[index % len(columns)].metric(
             label, f"{value:.1%}", delta=f"{gain:+.1f} pts",

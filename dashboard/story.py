@@ -73,6 +73,22 @@ def baseline_value(result, score: str) -> float:
     return float(getattr(result.baseline, score))
 
 
+def gain_points(result, score: str) -> float:
+    """A `headline_values` score's gain over its baseline in percentage points, to one decimal
+    (+ 0.0: a gain that rounds to nothing reads "+0.0", not a red "-0.0")."""
+    return round((headline_values(result)[score] - baseline_value(result, score)) * 100, 1) + 0.0
+
+
+LEAK_EXPLAINED = (
+    "**Why the leaky column looks so good.** Leaky oversampling copies songs from the small playlists "
+    "*before* the data is split into training and test folds. Copies of one song then sit on both sides of "
+    "the split, so part of every test is a song the model already memorised in training. Its scores measure "
+    "memory, not judgement: they rise above every honest column, yet on songs it has truly never seen (the "
+    "backtest on liked songs you filed yourself) it does no better. Oversampling is honest only inside each "
+    "training fold, where the copies never reach the test songs."
+)
+
+
 def below_baseline_sentence(result) -> str:
     """What a red delta means, naming the playlist to leave out when one holds most of the tracks."""
     text = ("Red: below the baseline. There the model does worse than always answering with your largest "

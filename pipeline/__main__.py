@@ -13,13 +13,15 @@ from typing import Sequence
 
 from pipeline.cli.library_commands import add_info_command
 from pipeline.cli.model_commands import add_evaluate_command, add_suggest_command, add_tune_command
+from pipeline.cli.report_command import add_report_command
 from pipeline.cli.spotify_commands import (add_export_command, add_features_command, add_fetch_command,
                                            add_login_command)
 from pipeline.cli.tidy_commands import add_discover_command, add_misfits_command
 from pipeline.errors import UserError, one_line
 
 COMMANDS = [add_info_command, add_evaluate_command, add_tune_command, add_suggest_command, add_misfits_command,
-            add_discover_command, add_login_command, add_fetch_command, add_features_command, add_export_command]
+            add_discover_command, add_report_command, add_login_command, add_fetch_command, add_features_command,
+            add_export_command]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -124,7 +124,10 @@ def test_without_flags_the_cli_runs_the_recommended_configuration():
     args = build_parser().parse_args(["evaluate", "--library", "demo", "--seed", "3"])
     assert config_from(args) == recommended_config(seed=3)
     args = build_parser().parse_args(["evaluate", "--library", "demo", "--model", "knn"])
-    assert config_from(args).param_dict == {}          # another model does not inherit logreg's params
+    # another model does not inherit logreg's params, only the strategy's own (as the sidebar keeps it)
+    assert config_from(args).param_dict == {"class_weight_power": recommended_config().param_dict["class_weight_power"]}
+    args = build_parser().parse_args(["evaluate", "--library", "demo", "--model", "knn", "--strategy", "oversample"])
+    assert config_from(args).param_dict == {}
     args = build_parser().parse_args(["evaluate", "--library", "demo", "--params", "[1, 2]"])
     with pytest.raises(ConfigError, match="--params must be a JSON object"):
         config_from(args)

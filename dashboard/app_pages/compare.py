@@ -1,24 +1,18 @@
 """Compare: two imbalance strategies side by side on your playlists, and the leaky mistake if asked."""
 
+import logging
 from dataclasses import replace
 
 import streamlit as st
 
-from dashboard import charts, story, verdict, work
+from dashboard import charts, report, story, verdict, work
 from dashboard.confusion_view import draw_confusion
+from dashboard.markdown_text import escape_markdown
 from dashboard.score_cards import score_cards
 from dashboard.sidebar import SIDEBAR_STRATEGIES, current_selection
 from pipeline import confusion
 from pipeline.config import MODEL_LABELS, STRATEGY_LABELS
-
-LEAK_EXPLAINED = (
-    "**Why the leaky column looks so good.** Leaky oversampling copies songs from the small playlists "
-    "*before* the data is split into training and test folds. Copies of one song then sit on both sides of "
-    "the split, so part of every test is a song the model already memorised in training. Its scores measure "
-    "memory, not judgement: they rise above every honest column, yet on songs it has truly never seen (the "
-    "backtest on liked songs you filed yourself) it does no better. Oversampling is honest only inside each "
-    "training fold, where the copies never reach the test songs."
-)
+from pipeline.errors import UserError
 
 selection = current_selection()
 
@@ -26,6 +20,44 @@ st.title("Compare imbalance strategies")
 st.caption(f"{MODEL_LABELS[selection.config.model]} on {selection.library.source} · {selection.folds}-fold "
            "cross-validation split by track · the model's default parameters in every column, so only the "
            "strategy and its own setting differ (each column names what it used)")
+
+
+@st.cache_data(max_entries=2, show_spinner="Writing the report…")
+def report_file(_library, _config, fingerprint: str, names: tuple[str, ...], config_key: str, folds: int,
+                stamps: tuple) -> bytes:
+    """The report of the stored results; ``stamps`` (the stored files' times) make a new one when they change."""
+    return report.build_report(_library, fingerprint, _config, folds).encode("utf-8")
+
+
+def report_download() -> None:
+    """"Download report": the stored results as one HTML file (nothing is trained for it), and what it lacks."""
+    config, folds = selection.config, selection.folds
+    paths = report.result_paths(selection.fingerprint, config, folds)
+    stamps = tuple((key, path.stat().st_mtime_ns if path.exists() else None) for key, path in paths.items())
+    names = (selection.library.source, *selection.library.playlists()["playlist_name"])
+    try:
+        document = report_file(selection.library, config, selection.fingerprint, names, config.key(), folds, stamps)
+    except UserError as error:
+        st.error(f"The report could not be written: {escape_markdown(error)}", icon=":material/error:")
+        return
+    except Exception as error:  # noqa: BLE001 - a page shows a sentence, the server log the traceback
+        logging.getLogger(__name__).exception("the report could not be written")
+        st.error(f"The report could not be written ({type(error).__name__}).", icon=":material/error:")
+        return
+    button, caption = st.columns([1, 4], vertical_alignment="center")
+    button.download_button("Download report", document, file_name="playlist-report.html", mime="text/html",
+                           on_click="ignore", key="compare_report", icon=":material/download:",
+                           help="One HTML file of the results stored so far: it opens from disk, with no network.")
+    by_place: dict[str, list[str]] = {}
+    for missing in report.missing_results(selection.fingerprint, config, folds):
+        by_place.setdefault(missing.where, []).append(missing.what)
+    if by_place:
+        caption.caption("Not in the report yet: " + "; ".join(
+            f"{story.join_words(whats)}{f' ({where})' if where else ''}" for where, whats in by_place.items())
+            + f". `{report.COMMAND}` computes everything missing.")
+
+
+report_download()
 
 left_pick, right_pick, leak_pick = st.columns([2, 2, 3], vertical_alignment="bottom")
 first = left_pick.selectbox("Left", SIDEBAR_STRATEGIES, index=SIDEBAR_STRATEGIES.index("class_weights"),
@@ -151,7 +183,7 @@ for tab, strategy in zip(st.tabs([labels[s] for s in strategies]), strategies):
         draw_confusion(results[strategy], key=f"confusion_{strategy}")
 
 if "leaky" in strategies:
-    st.warning(LEAK_EXPLAINED, icon=":material/report:")
+    st.warning(story.LEAK_EXPLAINED, icon=":material/report:")
 
 
 def neighbour_results(sampler: str) -> tuple | None:

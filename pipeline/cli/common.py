@@ -40,6 +40,7 @@ def config_from(args: argparse.Namespace):
     """The RunConfig the flags describe; unset flags take the recommended defaults."""
     from dataclasses import replace
     from pipeline.config import ConfigError, Encoding
+    from pipeline.imbalance import PARAMS_OF_STRATEGY
     from pipeline.recommended import recommended_config
     base = recommended_config(seed=args.seed)
     try:
@@ -49,12 +50,16 @@ def config_from(args: argparse.Namespace):
     if params is not None and not isinstance(params, dict):
         raise ConfigError("--params must be a JSON object, e.g. '{\"C\": 0.5}'")
     changed_model = args.model is not None and args.model != base.model
+    strategy = args.strategy or base.strategy
+    # another model drops the default's model parameters but keeps its strategy's own (the class-weight
+    # strength), as the dashboard's sidebar does: the same choices give the same stored results
+    kept = {k: v for k, v in base.param_dict.items() if k in PARAMS_OF_STRATEGY.get(strategy, ())}
     return replace(
         base,
         model=args.model or base.model,
-        strategy=args.strategy or base.strategy,
+        strategy=strategy,
         encoding=Encoding.parse(args.encoding) if args.encoding else base.encoding,
-        params=params if params is not None else ({} if changed_model else base.param_dict),
+        params=params if params is not None else (kept if changed_model else base.param_dict),
     )
 
 
