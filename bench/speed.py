@@ -4,6 +4,7 @@
     python bench/speed.py --jobs          # also: evaluate 5-fold per model, a 30-trial XGBoost study
     python bench/speed.py --calibration demo deadda7a   # what calibrated confidence and the C choice cost
     python bench/speed.py --score-million seankmchenry  # score 1M liked-song candidates: seconds, peak RSS
+    python bench/speed.py --precision seankmchenry tt02 # the default's calibrated fit in float32 vs float64
 
 Prints medians of several runs (the machines are shared and noisy: compare ratios, not seconds).
 """
@@ -96,6 +97,28 @@ def calibration_cost(names: list[str], repeats: int) -> None:
               f"{quick:.1f} | {full:.1f} ({full / quick:.1f}x) |", flush=True)
 
 
+def precision_cost(names: list[str], repeats: int) -> None:
+    """CPU seconds of one calibrated fit of the default (what each evaluation fold does) with logistic
+    regression in float64 (scikit-learn's) and float32 (the default), alternating in one process."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import libraries
+    print("| library | rows | float64 CPU s | float32 CPU s | float64 / float32 |")
+    print("|---|---|---|---|---|")
+    for name in names:
+        library = libraries.load(name)
+        rows = TrainingRows.from_library(library)
+        everything = np.arange(len(rows.labels))
+        seconds: dict[str, list[float]] = {"double": [], "single": []}
+        for _ in range(repeats):
+            for precision, times in seconds.items():
+                config = recommended_config().with_params(precision=precision)
+                started = time.process_time()
+                fit_rows(config, library, rows, everything, calibrate=True)
+                times.append(time.process_time() - started)
+        double, single = (statistics.median(times) for times in seconds.values())
+        print(f"| {name} | {len(rows.labels):,} | {double:.1f} | {single:.1f} | {double / single:.2f}x |", flush=True)
+
+
 def candidates(library, rows: int):
     """``library`` whose tracks are its own, copied under fresh ids up to ``rows`` liked-song candidates."""
     copies = -(-rows // len(library.tracks))
@@ -161,12 +184,17 @@ def main() -> None:
     parser.add_argument("--score-million", metavar="LIBRARY", help="only: score a million candidates with the "
                         "default fitted on this bench/libraries.py name")
     parser.add_argument("--candidates", type=int, default=1_000_000, help="with --score-million")
+    parser.add_argument("--precision", nargs="*", metavar="LIBRARY",
+                        help="only: the default's calibrated fit in float64 against float32, on these libraries")
     parser.add_argument("--no-tidytuesday", action="store_true")
     parser.add_argument("--tidytuesday-models", nargs="*", default=["logreg", "knn", "nn"], choices=MODELS,
                         help="XGBoost on 471 playlists grows 471 trees a round: add it if you have the time")
     args = parser.parse_args()
     if args.calibration:
         calibration_cost(args.calibration, args.repeats)
+        return
+    if args.precision:
+        precision_cost(args.precision, args.repeats)
         return
     if args.score_million:
         score_million(args.score_million, args.candidates)

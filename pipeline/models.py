@@ -26,6 +26,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted, vali
 
 from pipeline.config import ConfigError, Encoding
 from pipeline.playlist_classifier import PlaylistClassifier
+from pipeline.single_precision import Float32LogisticRegression
 
 
 class WeightedKNN(PlaylistClassifier):
@@ -292,11 +293,17 @@ def _logreg(params: dict, seed: int) -> BaseEstimator:
     ``warm_start``: a calibrated fit tries C = 1 then C = 10 on one estimator per inner fold, and
     C = 10 then starts from the C = 1 coefficients (~40% fewer L-BFGS iterations, same optimum).
     A fresh clone has no coefficients to start from, so every other fit starts cold as before.
+    ``precision``: ``"single"`` (default) fits in float32 (`pipeline.single_precision`, ~1.4x
+    faster), ``"double"`` in float64 as scikit-learn does.
     """
     params = dict(params)
     multi_class = params.pop("multi_class", "multinomial")
+    precision = params.pop("precision", "single")
+    if precision not in ("single", "double"):
+        raise ConfigError(f"precision must be 'single' or 'double', not '{precision}'")
     if multi_class == "multinomial":
-        return LogisticRegression(**{"max_iter": 3000, "random_state": seed, "warm_start": True, **params})
+        estimator = Float32LogisticRegression if precision == "single" else LogisticRegression
+        return estimator(**{"max_iter": 3000, "random_state": seed, "warm_start": True, **params})
     if multi_class != "ovr":
         raise ConfigError(f"multi_class must be 'multinomial' or 'ovr', not '{multi_class}'")
     return OneVsRestLogistic(**params)

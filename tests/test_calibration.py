@@ -14,9 +14,8 @@ from pipeline.calibration import CalibratedPlaylistClassifier, ScoreCalibrator
 from pipeline.config import Encoding, RunConfig
 from pipeline.features import track_frame
 from pipeline.fitting import TrainingRows, fit_rows
-from pipeline.library import AUDIO_FEATURES
 from pipeline.out_of_fold import fold_tasks
-from tests.toy_libraries import library_of, track_id
+from tests.toy_libraries import library_of, rows_by_vector, track_id
 
 RAW_AUDIO = Encoding(scaler="none", splines=False, artist="drop", genres=False, year=False, album=False)
 """Encoded rows are the tracks' own audio features, so a matrix row names its track."""
@@ -81,7 +80,7 @@ def library():
 def test_inner_folds_hold_out_each_track_once_with_all_its_rows_and_score_it_in_every_playlist(library,
                                                                                                monkeypatch):
     rows = TrainingRows.from_library(library)
-    track_of = vector_to_track(library)
+    track_of = rows_by_vector(library)
     seen = []
     fit = LogisticRegression.fit
     monkeypatch.setattr(LogisticRegression, "fit", lambda self, X, y, sample_weight=None: (
@@ -100,16 +99,11 @@ def test_inner_folds_hold_out_each_track_once_with_all_its_rows_and_score_it_in_
     assert model.oof_truth_.sum() == len(rows.labels)                  # truth: every playlist holding it
 
 
-def vector_to_track(library) -> dict[bytes, str]:
-    values = library.tracks[list(AUDIO_FEATURES)].to_numpy(dtype=float)
-    return {row.tobytes(): track for row, track in zip(values, library.tracks.index)}
-
-
 def test_no_model_or_calibrator_of_a_fold_sees_a_track_scored_in_that_fold(library, monkeypatch):
     """The leakage guard, extended: inner models, the calibrator's scores and the final fit of each
     outer fold are made from that fold's training tracks only."""
     rows = TrainingRows.from_library(library)
-    track_of = vector_to_track(library)
+    track_of = rows_by_vector(library)
     model_fits, calibrations = [], []
     fit = LogisticRegression.fit
     monkeypatch.setattr(LogisticRegression, "fit", lambda self, X, y, sample_weight=None: (

@@ -17,9 +17,8 @@ from pipeline.config import Encoding, RunConfig
 from pipeline.evaluation import EvaluationResult, evaluate
 from pipeline.out_of_fold import iterate_folds, split_rows
 from pipeline.fitting import TrainingRows
-from pipeline.library import AUDIO_FEATURES
 from pipeline.sources import load_library
-from tests.toy_libraries import library_of, track_id
+from tests.toy_libraries import library_of, rows_by_vector, track_id
 
 HONEST = ("none", "oversample", "smote", "class_weights")
 RAW_AUDIO = Encoding(scaler="none", splines=False, artist="drop", genres=False, year=False, album=False)
@@ -44,14 +43,10 @@ def demo():
     return load_library("demo")
 
 
-def rows_by_vector(library) -> dict[bytes, str]:
-    """Track id by its raw audio-feature vector (what `RAW_AUDIO` encodes a row as)."""
-    values = library.tracks[list(AUDIO_FEATURES)].to_numpy(dtype=float)
-    return {row.tobytes(): track for row, track in zip(values, library.tracks.index)}
-
-
 def dense(matrix) -> np.ndarray:
-    return np.asarray(matrix.toarray() if hasattr(matrix, "toarray") else matrix, dtype=float)
+    """The rows as a dense array of their own float type (a float32 model's rows keep their float32 bytes)."""
+    array = np.asarray(matrix.toarray() if hasattr(matrix, "toarray") else matrix)
+    return array if array.dtype.kind == "f" else array.astype(float)
 
 
 def on_a_segment(point: np.ndarray, candidates: np.ndarray) -> bool:
