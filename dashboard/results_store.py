@@ -15,12 +15,13 @@ import os
 import tempfile
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from pipeline.config import RunConfig
 from pipeline.paths import data_dir
+
+if TYPE_CHECKING:  # the job workers import this module before anything else: no pandas at start-up
+    import pandas as pd
 
 
 def evaluation_path(fingerprint: str, config: RunConfig, folds: int) -> Path:
@@ -76,6 +77,7 @@ def frame_document(frame: pd.DataFrame) -> dict:
 
 def frame_from_document(document: dict, columns: list[str]) -> pd.DataFrame:
     """The table `frame_document` stored; KeyError when one of ``columns`` is missing (an older format)."""
+    import pandas as pd
     frame = pd.DataFrame(document["rows"], columns=document["columns"])
     if missing := set(columns) - set(frame.columns):
         raise KeyError(f"no {sorted(missing)}")
