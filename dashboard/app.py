@@ -36,6 +36,8 @@ PAGES = [
     st.Page("app_pages/train.py", title="Train & tune", icon=":material/model_training:"),
     st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
     st.Page("app_pages/suggestions.py", title="Suggestions", icon=":material/playlist_add:"),
+    st.Page("app_pages/misfits.py", title="Misfits", icon=":material/swap_horiz:"),
+    st.Page("app_pages/new_playlists.py", title="New playlists", icon=":material/library_add:"),
     SPOTIFY,
 ]
 page = st.navigation(PAGES, position="top")

@@ -46,12 +46,12 @@ def feature_profile(library: Library, playlists: Sequence[str]) -> pd.DataFrame:
     tracks = library.tracks.loc[library.memberships["track_id"].unique(), list(PROFILE_FEATURES)]
     medians = tracks_with_playlist(library, playlists).groupby("playlist_name", sort=False)[
         list(PROFILE_FEATURES)].median()
-    percentile = {feature: _percentile_of(tracks[feature].dropna(), medians[feature])
+    percentile = {feature: percentile_of(tracks[feature].dropna(), medians[feature])
                   for feature in PROFILE_FEATURES}
     return pd.DataFrame(percentile, index=medians.index).reindex(list(playlists)).dropna(how="all")
 
 
-def _percentile_of(population: pd.Series, values: pd.Series) -> pd.Series:
+def percentile_of(population: pd.Series, values: pd.Series) -> pd.Series:
     ordered = population.sort_values().to_numpy()
     if len(ordered) == 0:
         return values * float("nan")

@@ -2,8 +2,10 @@
 new browser session) finds them again.
 
 Beside the stored results (`dashboard.results_store`): the Suggestions page's picks per library and
-configuration under ``<data dir>/picks/<library fingerprint>/<configuration key>.json``, and the
-picks last handed to the Spotify page ("Add to Spotify") in ``<data dir>/picks/for-spotify.json``.
+configuration under ``<data dir>/picks/<library fingerprint>/<configuration key>.json``, the Misfits
+page's moves (``...-<folds>folds-moves.json``) and the New playlists page's edits
+(``...-precision<p>-edits.json``) beside them, and the songs last handed to the Spotify page in
+``<data dir>/picks/for-spotify.json``.
 """
 
 from __future__ import annotations
@@ -38,20 +40,60 @@ def write_picks(fingerprint: str, config: RunConfig, picks: Picks) -> None:
         for (playlist_id, track_id), (accepted, to_runner_up) in picks.items()]})
 
 
+def misfit_moves_path(fingerprint: str, config: RunConfig, folds: int) -> Path:
+    return data_dir() / "picks" / fingerprint / f"{config.key()}-{folds}folds-moves.json"
+
+
+def read_misfit_moves(fingerprint: str, config: RunConfig, folds: int) -> set[tuple[str, str]]:
+    """The misfits chosen Move, as (track id, current playlist id); none when absent or unreadable."""
+    document = read_json(misfit_moves_path(fingerprint, config, folds))
+    try:
+        return {(str(row["track_id"]), str(row["playlist_id"])) for row in document["moves"]}
+    except (KeyError, TypeError):
+        return set()
+
+
+def write_misfit_moves(fingerprint: str, config: RunConfig, folds: int, moves: set[tuple[str, str]]) -> None:
+    write_json(misfit_moves_path(fingerprint, config, folds),
+               {"moves": [{"track_id": track, "playlist_id": playlist} for track, playlist in sorted(moves)]})
+
+
+def proposal_edits_path(fingerprint: str, config: RunConfig, min_precision: float) -> Path:
+    return data_dir() / "picks" / fingerprint / f"{config.key()}-precision{min_precision:g}-edits.json"
+
+
+def read_proposal_edits(fingerprint: str, config: RunConfig, min_precision: float) -> dict | None:
+    """The stored document of `dashboard.proposal_edits.edits_document`, or None."""
+    return read_json(proposal_edits_path(fingerprint, config, min_precision))
+
+
+def write_proposal_edits(fingerprint: str, config: RunConfig, min_precision: float, document: dict) -> None:
+    write_json(proposal_edits_path(fingerprint, config, min_precision), document)
+
+
 def handed_over_path() -> Path:
     return data_dir() / "picks" / "for-spotify.json"
 
 
+SUGGESTIONS, MISFITS, NEW_PLAYLISTS = "suggestions", "misfits", "new_playlists"
+"""The pages that hand songs over (``from_page``)."""
+
+
 def write_handed_over(handed_over: dict) -> None:
-    """Keep what "Add to Spotify" hands over (`dashboard.suggestion_picks.PICKED_SUGGESTIONS`)."""
+    """Keep what a page hands to the Spotify page (`dashboard.suggestion_picks.PICKED_SUGGESTIONS`):
+    ``name``, ``csv`` bytes, target ``playlists``, ``songs``; optionally ``from_page`` (default
+    `SUGGESTIONS`), ``create`` (make the playlist) and ``remove_from_old`` (misfits: also offer to
+    remove the songs from their current playlist)."""
     write_json(handed_over_path(), {**handed_over, "csv": handed_over["csv"].decode("utf-8")})
 
 
 def read_handed_over() -> dict | None:
-    """The picks last handed to the Spotify page, or None."""
+    """The songs last handed to the Spotify page, or None."""
     document = read_json(handed_over_path())
     try:
         return {"name": str(document["name"]), "csv": document["csv"].encode("utf-8"),
-                "playlists": [str(p) for p in document["playlists"]], "songs": int(document["songs"])}
+                "playlists": [str(p) for p in document["playlists"]], "songs": int(document["songs"]),
+                "from_page": str(document.get("from_page", SUGGESTIONS)), "create": bool(document.get("create")),
+                "remove_from_old": bool(document.get("remove_from_old"))}
     except (KeyError, TypeError, AttributeError, ValueError):
         return None

@@ -1,16 +1,19 @@
-"""What the Spotify page does, without the widgets: settings, login links, fetching and exporting."""
+"""What the Spotify page does, without the widgets: settings, login links, fetching, exporting and the
+removal of moved songs from their old playlists."""
 
 from __future__ import annotations
 
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable, Mapping, MutableMapping
+from typing import Any, Callable, Iterable, Mapping, MutableMapping
 
 import pandas as pd
 
+from dashboard.picks_store import MISFITS, NEW_PLAYLISTS, SUGGESTIONS
 from pipeline.errors import UserError
-from pipeline.spotify.export import ExportPlan, Suggestion, read_suggestions, select_suggestions
+from pipeline.spotify.export import ExportPlan, Suggestion, is_misfits_file, read_suggestions, select_suggestions
+from pipeline.spotify.removal import RemovalPlan, plans_for_moved_misfits
 from pipeline.library import Library
 from pipeline.paths import fetched_library_dir
 from pipeline.spotify.features import FeatureCache, add_audio_features, default_providers
@@ -20,6 +23,8 @@ from pipeline.spotify.auth import SessionTokenCache, SpotifyNotConfigured, has_l
 from pipeline.spotify.client import ResilientSpotify, connect
 from pipeline.spotify.settings import SpotifySettings, load_settings
 
+REMOVE_FROM_OLD = "spotify_remove_from_old"
+"""Session key of the Spotify page's "also remove them from their current playlist" (misfits only)."""
 LOGIN_LINK_SECONDS = 10 * 60
 """A login link is reused for this long; `start_login` forgets its state after 15 minutes."""
 Progress = Callable[[float, str], None]
@@ -85,17 +90,54 @@ def fetch_and_save(client, settings: SpotifySettings, fetch_progress: Progress,
 
 def uploaded_suggestions(name: str, content: bytes, playlist: str) -> list[Suggestion]:
     """The rows of an uploaded suggestions CSV to export to ``playlist``; errors name the uploaded file."""
+    suggestions = select_suggestions(_read_uploaded(name, content), playlist, file=name)
+    if not suggestions:
+        raise UserError(f"{name}: no accepted suggestions for playlist '{playlist}' to export")
+    return suggestions
+
+
+def _read_uploaded(name: str, content: bytes) -> pd.DataFrame:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / Path(name).name
         path.write_bytes(content)
         try:
-            frame = read_suggestions(path)
+            return read_suggestions(path)
         except UserError as error:
             raise UserError(str(error).replace(str(path), name)) from None
-    suggestions = select_suggestions(frame, playlist, file=name)
-    if not suggestions:
-        raise UserError(f"{name}: no accepted suggestions for playlist '{playlist}' to export")
-    return suggestions
+
+
+def is_moves_file(name: str, content: bytes | None) -> bool:
+    """Whether ``content`` is a misfits CSV (songs moving out of a playlist); False for anything unreadable."""
+    if not content:
+        return False
+    try:
+        return is_misfits_file(_read_uploaded(name, content))
+    except UserError:
+        return False
+
+
+def removal_plans(client, name: str, content: bytes, target: str, moved: Iterable[str]) -> list[RemovalPlan]:
+    """One plan per old playlist of the moves into ``target`` in the uploaded misfits CSV, for the tracks
+    ``moved`` only (those now in ``target``: a song never leaves before it has landed); reads only."""
+    return plans_for_moved_misfits(client, _read_uploaded(name, content), target, set(moved), file=name)
+
+
+def removal_table(plan: RemovalPlan) -> pd.DataFrame:
+    """One row per song a removal would take out, with where it sits in the playlist (1 = first)."""
+    rows = [{"song": item.track_name, "artists": item.artists, "track_id": item.track_id,
+             "positions": ", ".join(str(p + 1) for p in item.positions)} for item in plan.items]
+    return pd.DataFrame(rows, columns=["song", "artists", "track_id", "positions"])
+
+
+def handed_over_label(picked: Mapping[str, Any]) -> str:
+    """The Spotify page's name for songs another page handed over."""
+    songs = f"{picked['songs']} song{'s' if picked['songs'] != 1 else ''}"
+    page = picked.get("from_page", SUGGESTIONS)
+    if page == MISFITS:
+        return f"Moves chosen on the Misfits page ({songs})"
+    if page == NEW_PLAYLISTS:
+        return f"A new playlist from the New playlists page ({songs})"
+    return f"Picked on the Suggestions page ({songs})"
 
 
 def plan_table(plan: ExportPlan) -> pd.DataFrame:

@@ -445,3 +445,134 @@ def test_a_target_playlist_deleted_after_the_preview_is_named_in_the_error(wired
     assert not at.exception
     assert "the playlist 'Road Trip' is not on Spotify any more" in texts(at.error)
     assert not wired.requests_to(ADD, "POST")
+
+
+# ----- moves from the Misfits page: add, then (only if asked) remove from the old playlist ----------
+REMOVE = r"/v1/playlists/[^/]+/items"
+
+
+@pytest.fixture
+def gym(account):
+    return next(p for p in account.playlists if p.name == "Gym Bangers")
+
+
+@pytest.fixture
+def moves_csv(gym, road_trip) -> tuple[bytes, list[str]]:
+    """A Misfits-page download: two Gym Bangers songs that fit Road Trip better (csv, their track ids)."""
+    songs = [t for _, t in gym.items if t.kind == "track" and t.playable and t.id not in set(road_trip.track_ids())]
+    songs = [songs[4], songs[10]]
+    frame = pd.DataFrame({"accepted": True, "rank": [1, 2], "track_id": [t.id for t in songs],
+                          "track_name": [t.name for t in songs], "artists": "Someone", "playlist": gym.name,
+                          "playlist_id": gym.id, "score_here": 0.05, "better_playlist": road_trip.name,
+                          "better_playlist_id": road_trip.id, "score_there": 0.8, "margin": 0.75})
+    return to_csv_bytes(frame), [t.id for t in songs]
+
+
+def hand_over_moves(csv: bytes, remove_from_old: bool) -> None:
+    """What the Misfits page's "Send to Spotify" hands over."""
+    write_handed_over({"name": "misfits_moves.csv", "csv": csv, "playlists": ["Road Trip"], "songs": 2,
+                       "from_page": "misfits", "create": False, "remove_from_old": remove_from_old})
+
+
+def removal_widget(at: AppTest, kind, prefix: str):
+    found = [w for w in kind if (w.key or "").startswith(prefix)]
+    return found[0] if found else None
+
+
+def test_moves_are_only_added_when_removal_is_not_asked_for(wired, moves_csv, gym, road_trip):
+    csv, moved = moves_csv
+    hand_over_moves(csv, remove_from_old=False)
+    before = gym.track_ids()
+
+    at = open_page()
+    assert "Moves chosen on the Misfits page (2 songs)" in at.radio(key="spotify_use_picks").options
+    assert at.checkbox(key="spotify_remove_from_old").value is False, "off unless the user asked for it"
+    at = confirm_and_add(at.button(key="spotify_preview").click().run())
+
+    assert not at.exception and not at.error
+    assert road_trip.track_ids()[-2:] == moved and gym.track_ids() == before
+    assert removal_widget(at, at.text_input, "spotify_removal_confirm") is None
+    assert not wired.requests_to(REMOVE, "DELETE")
+
+
+def test_removal_waits_for_the_typed_playlist_name_is_logged_and_undone(wired, moves_csv, gym, road_trip,
+                                                                        private_data_dir):
+    csv, moved = moves_csv
+    hand_over_moves(csv, remove_from_old=True)
+    before = gym.track_ids()
+
+    at = open_page()
+    assert at.checkbox(key="spotify_remove_from_old").value is True, "as the Misfits page handed it over"
+    at = at.button(key="spotify_preview").click().run()
+    assert removal_widget(at, at.button, "spotify_removal_apply") is None, "nothing offered before the add"
+    at = confirm_and_add(at)
+    assert road_trip.track_ids()[-2:] == moved
+
+    preview_table = next(d.value for d in at.dataframe if "positions" in d.value.columns)
+    assert list(preview_table["track_id"]) == moved
+    assert list(preview_table["positions"]) == [str(before.index(t) + 1) for t in moved]
+    remove = removal_widget(at, at.button, "spotify_removal_apply")
+    assert remove.disabled and "Type **Gym Bangers** below to confirm" in texts(at.markdown)
+    confirm = removal_widget(at, at.text_input, "spotify_removal_confirm")
+    assert confirm.label == "Type the playlist name to confirm"
+    confirm.set_value("Gym").run()
+    assert removal_widget(at, at.button, "spotify_removal_apply").disabled
+    assert not wired.requests_to(REMOVE, "DELETE") and gym.track_ids() == before, "nothing removed before"
+
+    removal_widget(at, at.text_input, "spotify_removal_confirm").set_value("gym bangers ").run()
+    removal_widget(at, at.button, "spotify_removal_apply").click().run()
+
+    assert not at.exception and not at.error
+    assert gym.track_ids() == [t for t in before if t not in moved]
+    log = [json.loads(line) for line in (private_data_dir / "spotify-exports.jsonl").read_text().splitlines()]
+    entry = next(e for e in log if e["event"] == "removed")
+    message = texts(at.success)
+    assert f"Logged as entry `{entry['entry']}`" in message and entry["snapshot_id"] in message
+    assert entry["snapshot_id"] == gym.snapshot_id
+
+    removal_widget(at, at.button, "spotify_removal_undo").click().run()
+
+    assert not at.exception and not at.error
+    assert gym.track_ids() == before, "every song back at its place"
+    assert "Undone: put 2 song(s) back in 'Gym Bangers'" in texts(at.success)
+    assert removal_widget(at, at.button, "spotify_removal_undo") is None, "undone once"
+
+
+def test_a_failing_removal_is_an_error_message_with_its_undo_not_a_traceback(wired, moves_csv, gym):
+    csv, moved = moves_csv
+    hand_over_moves(csv, remove_from_old=True)
+    before = gym.track_ids()
+    at = confirm_and_add(open_page().button(key="spotify_preview").click().run())
+    wired.fail(REMOVE, 503, method="DELETE", times=None)
+
+    removal_widget(at, at.text_input, "spotify_removal_confirm").set_value("Gym Bangers").run()
+    removal_widget(at, at.button, "spotify_removal_apply").click().run()
+
+    assert not at.exception
+    assert "removed 0 of 2 track(s) from 'Gym Bangers'" in texts(at.error)
+    assert gym.track_ids() == before
+    removal_widget(at, at.button, "spotify_removal_undo").click().run()
+    assert not at.exception and gym.track_ids() == before, "nothing to put back twice"
+
+
+def test_a_proposed_playlist_handed_over_is_previewed_as_new_and_created_once_confirmed(wired, account, road_trip):
+    new = [t for t in account.tracks().values() if t.playable and t.id not in set(road_trip.track_ids())][:3]
+    csv = to_csv_bytes(pd.DataFrame({"proposal": 1, "playlist": "Folk finds", "rank": [1, 2, 3],
+                                     "track_id": [t.id for t in new], "track_name": [t.name for t in new],
+                                     "artists": "Someone", "typical": True, "accepted": True}))
+    write_handed_over({"name": "new-playlist-folk-finds.csv", "csv": csv, "playlists": ["Folk finds"], "songs": 3,
+                       "from_page": "new_playlists", "create": True, "remove_from_old": False})
+
+    at = open_page()
+    assert "A new playlist from the New playlists page (3 songs)" in at.radio(key="spotify_use_picks").options
+    assert at.checkbox(key="spotify_picked_create").value is True
+    assert not [c for c in at.checkbox if c.key == "spotify_remove_from_old"], "nothing to remove from"
+    at = at.button(key="spotify_preview").click().run()
+    assert "3 song(s) to add to a new private playlist 'Folk finds'" in texts(at.markdown)
+    assert not [p for p in account.playlists if p.name == "Folk finds"], "nothing created before the confirmation"
+
+    at = confirm_and_add(at)
+
+    created = [p for p in account.playlists if p.name == "Folk finds"]
+    assert len(created) == 1 and created[0].track_ids() == [t.id for t in new]
+    assert "(created it)" in texts(at.success)

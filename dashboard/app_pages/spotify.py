@@ -1,5 +1,8 @@
 """Spotify: log in, fetch your library for the sidebar, and add accepted suggestions to a playlist.
 
+Songs arrive from the Suggestions, Misfits or New playlists page (kept on disk, as a login comes back in a
+new session) or as an uploaded CSV. Moves from the Misfits page can, once added, also leave their old
+playlist: only when asked, previewed, confirmed by typing the playlist's name, logged and undoable.
 Names from the library and Spotify's error messages go through `escape_markdown`: they show as typed.
 """
 
@@ -8,9 +11,11 @@ from streamlit.errors import StreamlitSecretNotFoundError
 
 from dashboard.markdown_text import escape_markdown
 from dashboard.picks_store import read_handed_over
-from dashboard.spotify_panel import (configured_settings, fetch_and_save, is_logged_in, login_link, plan_summary,
-                                     plan_table, preview_blocker, redirect_uri_for, spotify_client,
+from dashboard.spotify_panel import (REMOVE_FROM_OLD, configured_settings, fetch_and_save, handed_over_label,
+                                     is_logged_in, is_moves_file, login_link, plan_summary, plan_table,
+                                     preview_blocker, redirect_uri_for, removal_plans, spotify_client,
                                      uploaded_suggestions)
+from dashboard.spotify_removal import removal_section
 from dashboard.sidebar import switch_page
 from dashboard.suggestion_picks import PICKED_SUGGESTIONS, USE_PICKS
 from pipeline.errors import UserError
@@ -19,6 +24,10 @@ from pipeline.spotify.auth import READ_SCOPES, WRITE_SCOPES, SpotifyNotConfigure
 
 README_SECTION = "README.md#use-your-own-spotify-library"
 PLAN, RESULT, CONFIRM = "spotify_export_plan", "spotify_export_result", "spotify_confirm"
+DONE_FOR = "spotify_export_done_for"
+"""The inputs (file, target, create) the last add was done for: removal follows only that add."""
+REMOVALS = "spotify_removal_plans"
+"""(inputs, a `RemovalPlan` per old playlist of the moves just added)."""
 OPEN_LIBRARY = "spotify_open_library_next"
 
 
@@ -40,7 +49,7 @@ if st.session_state.pop(OPEN_LIBRARY, False):  # "Open my library" was pressed: 
 
 st.title("Spotify")
 port = st.get_option("server.port")
-# handed over by the Suggestions page's "Add to Spotify"; kept on disk, as a login comes back in a new session
+# handed over by the Suggestions, Misfits or New playlists page; kept on disk, as a login comes back in a new session
 picked = st.session_state.get(PICKED_SUGGESTIONS) or read_handed_over()
 try:
     settings = configured_settings(secrets_section(), port)
@@ -48,7 +57,7 @@ except SpotifyNotConfigured:
     if picked:
         songs = f"{picked['songs']} picked song{'s are' if picked['songs'] != 1 else ' is'}"
         st.warning(f"**Nothing was sent to Spotify:** it is not set up yet. Your {songs} kept here: set Spotify "
-                   "up as below and they will be waiting, or download them as CSV on the Suggestions page.",
+                   "up as below and they will be waiting, or download them as CSV on the page you picked them on.",
                    icon=":material/warning:")
     st.info("**Spotify is not set up yet.** To use your own library:\n\n"
             "1. Create an app at https://developer.spotify.com/dashboard (tick *Web API*).\n"
@@ -118,8 +127,7 @@ if st.button("Fetch my library", key="spotify_fetch", type="primary", disabled=n
 st.subheader("Add accepted suggestions to a playlist")
 use_picks = picked is not None and st.radio(
     "Songs to add", [True, False], key=USE_PICKS, horizontal=True,
-    format_func=lambda picks: f"Picked on the Suggestions page ({picked['songs']} songs)" if picks
-    else "A suggestions CSV file")
+    format_func=lambda picks: handed_over_label(picked) if picks else "A suggestions CSV file")
 if use_picks:
     name, content = picked["name"], picked["csv"]
     target = st.selectbox("Playlist", picked["playlists"], key="spotify_picked_target",
@@ -129,7 +137,20 @@ else:
                               type=["csv"], key="spotify_suggestions")
     name, content = (upload.name, upload.getvalue()) if upload else (None, None)
     target = st.text_input("Playlist (name, id or link)", key="spotify_target")
-create = st.checkbox("Create the playlist if I have none of that name", key="spotify_create")
+if use_picks and picked.get("create"):  # a proposed new playlist: created unless one of that name exists
+    create = st.checkbox("Create the playlist if I have none of that name", value=True, key="spotify_picked_create")
+else:
+    create = st.checkbox("Create the playlist if I have none of that name", key="spotify_create")
+moves = is_moves_file(name or "", content)
+if moves:
+    if REMOVE_FROM_OLD not in st.session_state:  # a new session: as the Misfits page handed it over
+        st.session_state[REMOVE_FROM_OLD] = bool(use_picks and picked.get("remove_from_old"))
+    remove_from_old = st.checkbox(
+        "Also remove them from their current playlist", key=REMOVE_FROM_OLD,
+        help="Off: the songs are only added. On: once they are added, you see what would be removed from each "
+             "old playlist and type its name to confirm; each removal is logged and can be undone.")
+else:
+    remove_from_old = False
 inputs = (name, hash(content), target.strip(), create)
 
 blocker = preview_blocker(logged_in, bool(content), target.strip())
@@ -176,6 +197,7 @@ if stored and stored[0] == inputs:
                 st.error(escape_markdown(error), icon=":material/error:")
             else:
                 st.session_state[RESULT] = (plan, result)
+                st.session_state[DONE_FOR] = inputs
                 del st.session_state[PLAN]
             bar.empty()
 
@@ -190,3 +212,36 @@ if done:
                    else "", "track_id": t} for t in result.added], hide_index=True, width="stretch")
     st.caption("Spotify snapshot id(s) after each batch:")
     st.code("\n".join(result.snapshot_ids) or "(none: nothing was added)", language=None)
+
+# ----- removing moved songs from their old playlists -------------------------------------------
+landed = None  # the songs now in the target playlist, once the add is done (or had nothing to add)
+if done and st.session_state.get(DONE_FOR) == inputs:
+    landed = [s.track_id for s in done[0].to_add + done[0].already_there]
+elif stored and stored[0] == inputs and not stored[1].to_add:
+    landed = [s.track_id for s in stored[1].already_there]
+if moves and remove_from_old and landed is not None:
+    st.subheader("Remove the moved songs from their old playlists")
+    st.caption("They are in the playlist that fits them better now. Nothing is removed until you type a playlist's "
+               "name and press Remove; each removal is logged with Spotify's snapshot id and can be undone.")
+    plans = st.session_state.get(REMOVALS)
+    if not is_logged_in(settings, st.session_state, WRITE_SCOPES):
+        st.write("Playlist Enhancer needs your permission to change playlists.")
+        try:
+            st.link_button("Log in to Spotify with permission to change playlists",
+                           login_link(settings, st.session_state, WRITE_SCOPES), icon=":material/login:",
+                           key="spotify_removal_login")
+        except UserError as error:
+            st.error(escape_markdown(error), icon=":material/error:")
+    elif plans is None or plans[0] != inputs:
+        try:
+            found = removal_plans(spotify_client(settings, st.session_state, READ_SCOPES), name, content,
+                                  target.strip(), landed)
+        except UserError as error:
+            st.error(escape_markdown(error), icon=":material/error:")
+        else:
+            st.session_state[REMOVALS] = plans = (inputs, found)
+    if plans is not None and plans[0] == inputs and is_logged_in(settings, st.session_state, WRITE_SCOPES):
+        for number, old_plan in enumerate(plans[1]):
+            with st.container(border=True, key=f"spotify_removal_{number}"):
+                removal_section(old_plan, f"{abs(hash(inputs))}:{old_plan.playlist_id}",
+                                lambda: spotify_client(settings, st.session_state, WRITE_SCOPES))

@@ -12,6 +12,7 @@ playlists (`ROW_HEIGHT`, `CELL`), so every name shows at a hundred playlists too
 from dashboard.charts.comparison import confusion_figure, reliability_figure, scores_figure, share_figure
 from dashboard.charts.library import (feature_profile_figure, feature_scatter_figure, liked_status_figure,
                                       playlist_sizes_figure)
+from dashboard.charts.proposals import proposal_profile_figure
 from dashboard.charts.style import (ACCENT, CELL, CELL_TEXT, FOCUS_PLAYLISTS, FULL_CELL, FULL_COLUMNS, LABEL_CHARS,
                                     MARKER_SYMBOLS, MUTED, OTHERS, PALETTE, ROW_HEIGHT, SCORE_LABELS, SHARE_ROWS,
                                     STRATEGY_COLORS, TRUE_SHARE, playlist_colors)
@@ -21,4 +22,5 @@ __all__ = ["ACCENT", "CELL", "CELL_TEXT", "FOCUS_PLAYLISTS", "FULL_CELL", "FULL_
            "MARKER_SYMBOLS", "MUTED", "OTHERS", "PALETTE", "ROW_HEIGHT", "SCORE_LABELS", "SHARE_ROWS",
            "STRATEGY_COLORS", "TRUE_SHARE", "confusion_figure", "feature_profile_figure", "feature_scatter_figure",
            "importances_figure", "liked_status_figure", "playlist_colors", "playlist_sizes_figure",
-           "reliability_figure", "scores_figure", "share_figure", "training_curve_figure", "trial_history_figure"]
+           "proposal_profile_figure", "reliability_figure", "scores_figure", "share_figure", "training_curve_figure",
+           "trial_history_figure"]
