@@ -17,21 +17,11 @@ from pipeline.errors import UserError
 from pipeline.spotify.export import (ExportInterrupted, ExportLog, PlaylistGone, Suggestion, apply_export,
                                      plan_export, read_suggestions, select_suggestions)
 from pipeline.library import LibraryError
-from pipeline.spotify.auth import SessionTokenCache
-from pipeline.spotify.client import connect
-from tests.fakes.fixtures import (POLICY, REPO, account, cli_env, client, private_data_dir, reccobeats, run_cli,
-                                  session, settings, spotify, unknown_to_reccobeats)
+from tests.fakes.fixtures import (REPO, account, cli_env, client, private_data_dir, reccobeats, run_cli,
+                                  session, settings, spotify, unknown_to_reccobeats, writer)
 from tests.fakes.spotify_api import WRITE_SCOPE
 
 ADD = r"/v1/playlists/[^/]+/items"
-
-
-@pytest.fixture
-def writer(settings, spotify):
-    """A client logged in with permission to change playlists."""
-    store: dict = {}
-    SessionTokenCache(store).save_token_to_cache({**spotify.grant(WRITE_SCOPE), "expires_at": int(time.time()) + 3600})
-    return connect(settings, cache=SessionTokenCache(store), policy=POLICY)
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import json
 import os
 import random
 import stat
-import time
 
 import pandas as pd
 import pytest
@@ -16,25 +15,15 @@ from pipeline.__main__ import main
 from pipeline.csv_export import write_csv
 from pipeline.errors import UserError
 from pipeline.misfits import COLUMNS as MISFIT_COLUMNS
-from pipeline.spotify.auth import SessionTokenCache
-from pipeline.spotify.client import connect
 from pipeline.spotify.export import ExportLog, Suggestion
 from pipeline.spotify.removal import (RemovalInterrupted, UndoInterrupted, apply_removal, plan_removal,
                                       undo_removal)
-from tests.fakes.fixtures import (POLICY, account, cli_env, client, private_data_dir, reccobeats, session, settings,
-                                  spotify, unknown_to_reccobeats)
+from tests.fakes.fixtures import (account, cli_env, client, private_data_dir, reccobeats, session, settings,
+                                  spotify, unknown_to_reccobeats, writer)
 from tests.fakes.spotify_account import make_track
 from tests.fakes.spotify_api import WRITE_SCOPE
 
 ITEMS = r"/v1/playlists/[^/]+/items"
-
-
-@pytest.fixture
-def writer(settings, spotify):
-    """A client logged in with permission to change playlists."""
-    store: dict = {}
-    SessionTokenCache(store).save_token_to_cache({**spotify.grant(WRITE_SCOPE), "expires_at": int(time.time()) + 3600})
-    return connect(settings, cache=SessionTokenCache(store), policy=POLICY)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from pipeline.spotify.settings import SpotifySettings
 from pipeline.spotify.client import connect
 from tests.fakes.reccobeats import FakeReccoBeats
 from tests.fakes.spotify_account import sample_account
-from tests.fakes.spotify_api import FakeSpotify
+from tests.fakes.spotify_api import WRITE_SCOPE, FakeSpotify
 
 REPO = Path(__file__).resolve().parents[2]
 POLICY = RetryPolicy(retries=2, backoff=0.01, max_retry_after=1.0, timeout=2.0)
@@ -78,6 +78,14 @@ def session(spotify) -> dict:
 @pytest.fixture
 def client(settings, session):
     return connect(settings, cache=SessionTokenCache(session), policy=POLICY)
+
+
+@pytest.fixture
+def writer(settings, spotify):
+    """A client logged in with permission to change playlists."""
+    store: dict = {}
+    SessionTokenCache(store).save_token_to_cache({**spotify.grant(WRITE_SCOPE), "expires_at": int(time.time()) + 3600})
+    return connect(settings, cache=SessionTokenCache(store), policy=POLICY)
 
 
 def client_of(fake: FakeSpotify, session: dict, **policy):
