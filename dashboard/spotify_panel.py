@@ -13,7 +13,8 @@ import pandas as pd
 from dashboard.picks_store import MISFITS, NEW_PLAYLISTS, SUGGESTIONS
 from pipeline.errors import UserError
 from pipeline.spotify.export import ExportPlan, Suggestion, is_misfits_file, read_suggestions, select_suggestions
-from pipeline.spotify.removal import RemovalPlan, plans_for_moved_misfits
+from pipeline.spotify.moves import plans_for_moved_misfits
+from pipeline.spotify.removal import RemovalPlan
 from pipeline.library import Library
 from pipeline.paths import fetched_library_dir
 from pipeline.spotify.features import FeatureCache, add_audio_features, default_providers

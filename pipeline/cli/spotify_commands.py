@@ -143,7 +143,7 @@ def _misfits_to_move(args: argparse.Namespace):
     """The misfits file, checked before anything is added: off a terminal, every playlist to remove from
     needs its --confirm up front, so a forgotten one stops the run before the add, not after it."""
     from pipeline.errors import UserError
-    from pipeline.spotify.removal import current_playlists, read_misfits
+    from pipeline.spotify.moves import current_playlists, read_misfits
     misfits = read_misfits(args.suggestions)
     if args.apply and not sys.stdin.isatty():
         given = {name.strip().casefold() for name in args.confirm}
@@ -157,7 +157,7 @@ def _misfits_to_move(args: argparse.Namespace):
 
 def _run_removals(args: argparse.Namespace, misfits, moved: set[str], target: str) -> None:
     from pipeline.spotify.export import spotify_client
-    from pipeline.spotify.removal import plans_for_moved_misfits
+    from pipeline.spotify.moves import plans_for_moved_misfits
     client = spotify_client(write=args.apply)
     plans = plans_for_moved_misfits(client, misfits, args.playlist, moved, args.suggestions)
     for plan in plans:
