@@ -238,8 +238,9 @@ def _supervise(job: Job, request: bytes) -> None:
             LOG.error("%s failed: %s", job.title, job.error)
         if job.error is None:
             job.fraction, job.message = 1.0, "done"
+        job.remove_files()  # before it counts as done: whoever sees it done finds its files gone
         job.finished = time.monotonic()
-        job.remove_files()
+        job.remove_files()  # and a Stop pressed in between (`Job.stop` checks done around its touch)
 
 
 def _write_record(job: Job, worker: int | None = None) -> None:
