@@ -81,11 +81,16 @@ def config_for(args: argparse.Namespace, library):
     return best_study_config(library, args.storage) or config_from(args)
 
 
-def positive_number(text: str) -> int:
-    """argparse type: a whole number of at least 1."""
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"takes a whole number of at least 1, not '{text}'")
-    return int(text)
+def whole_number_at_least(minimum: int):
+    """An argparse type: a whole number of at least ``minimum``, else a one-line reason."""
+    def parse(text: str) -> int:
+        if not text.isdigit() or int(text) < minimum:
+            raise argparse.ArgumentTypeError(f"takes a whole number of at least {minimum}, not '{text}'")
+        return int(text)
+    return parse
+
+
+positive_number = whole_number_at_least(1)
 
 
 def settings_text(params: dict) -> str:

@@ -14,7 +14,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from pipeline.cli.common import add_chosen_config_arguments, add_library_arguments, config_for, load_library_from
+from pipeline.cli.common import (add_chosen_config_arguments, add_library_arguments, config_for, load_library_from,
+                                 whole_number_at_least)
 
 
 def add_report_command(subparsers) -> None:
@@ -23,7 +24,8 @@ def add_report_command(subparsers) -> None:
     add_library_arguments(parser)
     add_chosen_config_arguments(parser)
     parser.add_argument("--out", required=True, metavar="FILE.html")
-    parser.add_argument("--folds", type=_folds, default=5, help="cross-validation folds (default 5)")
+    parser.add_argument("--folds", type=whole_number_at_least(2), default=5,
+                        help="cross-validation folds (default 5)")
     parser.add_argument("--no-compute", action="store_true",
                         help="use stored results only (as the dashboard's Download report does); sections "
                              "without one say what to run")
@@ -76,10 +78,3 @@ class _Progress:
 
     def should_stop(self) -> bool:
         return False
-
-
-def _folds(text: str) -> int:
-    """argparse type: at least 2 (one fold to train on, one to test)."""
-    if not text.isdigit() or int(text) < 2:
-        raise argparse.ArgumentTypeError(f"takes a whole number of at least 2, not '{text}'")
-    return int(text)
