@@ -3,6 +3,8 @@
 * the demo and the two real exports in ../shared/data (catch-alls left out of seankmchenry);
 * ten small "personal" libraries cut from the TidyTuesday file: 10-30 of its playlists each,
   seeded, with a quarter of their tracks marked as liked (so the backtest has filed songs);
+* three big ones cut the same way with 60-120 playlists (``big01``-``big03``: 5-10k rows, where
+  the solver's cost shows);
 * each of them again with ``loudness``, ``duration_ms`` or ``tempo`` removed, and with no audio
   features at all (what partial exports and account exports look like).
 
@@ -34,6 +36,7 @@ REAL = {
 }
 TIDYTUESDAY = DATA / "tidytuesday-2020-01-21" / "spotify_songs.csv"
 CUTS = tuple(f"tt{seed:02d}" for seed in range(1, 11))
+BIG_CUTS = tuple(f"big{seed:02d}" for seed in range(1, 4))
 VARIANTS: dict[str, tuple[str, ...]] = {
     "": (),
     "-loudness": ("loudness",),
@@ -56,12 +59,12 @@ def tidytuesday() -> Library:
     return load_library(TIDYTUESDAY)
 
 
-def tidytuesday_cut(seed: int) -> Library:
-    """10-30 TidyTuesday playlists chosen with ``seed``; a quarter of their tracks are liked."""
+def tidytuesday_cut(seed: int, sizes: tuple[int, int] = (10, 31)) -> Library:
+    """``sizes`` (low, high + 1) TidyTuesday playlists chosen with ``seed``; a quarter of their tracks are liked."""
     full = tidytuesday()
     rng = np.random.default_rng(seed)
     playlists = full.playlists()["playlist_id"].to_numpy()
-    chosen = rng.choice(playlists, size=int(rng.integers(10, 31)), replace=False)
+    chosen = rng.choice(playlists, size=int(rng.integers(*sizes)), replace=False)
     memberships = full.memberships[full.memberships["playlist_id"].isin(set(chosen))].reset_index(drop=True)
     track_ids = pd.unique(memberships["track_id"])
     liked_ids = rng.choice(track_ids, size=max(1, int(LIKED_SHARE * len(track_ids))), replace=False)
@@ -84,7 +87,9 @@ def base_library(name: str) -> Library:
         return real_library(name)
     if name in CUTS:
         return tidytuesday_cut(int(name[2:]))
-    raise KeyError(f"unknown library '{name}' (known: {', '.join([*REAL, *CUTS])})")
+    if name in BIG_CUTS:
+        return tidytuesday_cut(100 + int(name[3:]), sizes=(60, 121))
+    raise KeyError(f"unknown library '{name}' (known: {', '.join([*REAL, *CUTS, *BIG_CUTS])})")
 
 
 def library_names(bases=None, variants=None) -> list[str]:

@@ -5,6 +5,7 @@
     python bench/speed.py --calibration demo deadda7a   # what calibrated confidence and the C choice cost
     python bench/speed.py --score-million seankmchenry  # score 1M liked-song candidates: seconds, peak RSS
     python bench/speed.py --precision seankmchenry tt02 # the default's calibrated fit in float32 vs float64
+    python bench/speed.py --fold seankmchenry big03     # CPU seconds of one evaluation fold's calibrated fit
 
 Prints medians of several runs (the machines are shared and noisy: compare ratios, not seconds).
 """
@@ -119,6 +120,29 @@ def precision_cost(names: list[str], repeats: int) -> None:
         print(f"| {name} | {len(rows.labels):,} | {double:.1f} | {single:.1f} | {double / single:.2f}x |", flush=True)
 
 
+def fold_cost(names: list[str], repeats: int) -> None:
+    """CPU seconds of what one evaluation fold of the default fits: the calibrated fit on the first of 5
+    track-grouped folds' training rows (run the same script in a checkout of older code to compare)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import libraries
+    from pipeline.out_of_fold import split_rows
+    print("| library | training rows | playlists | CPU s (median) | runs |")
+    print("|---|---|---|---|---|")
+    for name in names:
+        library = libraries.load(name)
+        rows = TrainingRows.from_library(library)
+        config = recommended_config()
+        order, splits = split_rows(rows, 5, config)
+        train = order[splits[0][0]]
+        times = []
+        for _ in range(repeats):
+            started = time.process_time()
+            fit_rows(config, library, rows, train, calibrate=True)
+            times.append(time.process_time() - started)
+        print(f"| {name} | {len(train):,} | {len(rows.playlist_ids)} | {statistics.median(times):.1f} | "
+              f"{', '.join(f'{t:.1f}' for t in times)} |", flush=True)
+
+
 def candidates(library, rows: int):
     """``library`` whose tracks are its own, copied under fresh ids up to ``rows`` liked-song candidates."""
     copies = -(-rows // len(library.tracks))
@@ -141,7 +165,8 @@ def fitted_default(library, training):
     """The calibrated default fitted on every row, kept in bench/.cache (by library and configuration):
     the calibrated fit of a 93-playlist export takes minutes, and scoring is what is measured."""
     config = recommended_config()
-    path = ROOT / "bench" / ".cache" / f"fitted-{library.fingerprint()}-{config.key()}.pkl"
+    # v2: the encoder sits outside the calibrated step (issue 12)
+    path = ROOT / "bench" / ".cache" / f"fitted-v2-{library.fingerprint()}-{config.key()}.pkl"
     if path.exists():
         return pickle.loads(path.read_bytes())
     model = fit_rows(config, library, training, np.arange(len(training.labels)), calibrate=True)
@@ -186,6 +211,8 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=1_000_000, help="with --score-million")
     parser.add_argument("--precision", nargs="*", metavar="LIBRARY",
                         help="only: the default's calibrated fit in float64 against float32, on these libraries")
+    parser.add_argument("--fold", nargs="*", metavar="LIBRARY",
+                        help="only: CPU seconds of one evaluation fold's calibrated fit of the default")
     parser.add_argument("--no-tidytuesday", action="store_true")
     parser.add_argument("--tidytuesday-models", nargs="*", default=["logreg", "knn", "nn"], choices=MODELS,
                         help="XGBoost on 471 playlists grows 471 trees a round: add it if you have the time")
@@ -195,6 +222,9 @@ def main() -> None:
         return
     if args.precision:
         precision_cost(args.precision, args.repeats)
+        return
+    if args.fold:
+        fold_cost(args.fold, args.repeats)
         return
     if args.score_million:
         score_million(args.score_million, args.candidates)

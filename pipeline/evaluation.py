@@ -26,8 +26,8 @@ from pipeline.abstention import precision_coverage, threshold_for_precision
 from pipeline.baseline import scores as baseline_scores
 from pipeline.config import RunConfig
 from pipeline.features import track_frame
-from pipeline.fitting import (TrainingRows, chosen_settings, fit_rows, predict_raw_and_calibrated, predict_scores,
-                              training_history, training_rows_for)
+from pipeline.fitting import (TrainingRows, chosen_settings, fit_rows, inner_top_choices, predict_raw_and_calibrated,
+                              predict_scores, training_history, training_rows_for)
 from pipeline.library import Library
 from pipeline.out_of_fold import FoldResult, OutOfFold, Progress, fold_tasks, run_all, threads_for
 
@@ -176,7 +176,7 @@ def run_backtest(library: Library, config: RunConfig, rows: TrainingRows, calibr
     confidence, correct = metrics.top_choice(calibrated, truth)
     return BacktestRun(_backtest(raw, truth), _backtest(calibrated, truth) if calibrate else None,
                        _backtest(baseline, truth), confidence, correct, training_history(model),
-                       model.inner_top_choices() if calibrate else None,
+                       inner_top_choices(model) if calibrate else None,
                        chosen_settings(model) if calibrate else None)
 
 

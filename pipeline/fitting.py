@@ -31,6 +31,15 @@ scoring a million liked songs needs the output matrix and little more."""
 CALIBRATION_FOLDS = 3
 """Inner, track-grouped folds whose out-of-fold scores calibrate a model (3: each inner model
 still sees two thirds of the training tracks; more folds cost a fit each)."""
+LARGE_CALIBRATION_FOLDS, LARGE_ROWS = 2, 4000
+"""From `LARGE_ROWS` training rows, 2 inner folds: half of 4,000 rows is more than two thirds of 3,000,
+and the C choice, calibration and macro-AP held (``bench/quality.py --table``, big libraries) while
+a calibrated fit of a 93-playlist library cost ~1.4x less (``bench/speed.py --fold``)."""
+
+
+def calibration_folds(n_rows: int) -> int:
+    """Inner folds for a calibrated fit on ``n_rows`` training rows."""
+    return LARGE_CALIBRATION_FOLDS if n_rows >= LARGE_ROWS else CALIBRATION_FOLDS
 
 
 @dataclass(frozen=True)
@@ -92,8 +101,8 @@ def fit_rows(config: RunConfig, library: Library, rows: TrainingRows, index: np.
              calibrate: bool = False):
     """Fit the configuration's pipeline on the rows at ``index`` (labels are playlist column indices).
 
-    With ``calibrate``, the pipeline is wrapped in a `CalibratedPlaylistClassifier` whose inner
-    folds are grouped by track: its `predict_proba` is then a calibrated probability.
+    With ``calibrate``, the pipeline is `calibrated_pipeline`: its `predict_proba` is then a
+    calibrated probability.
     """
     X = track_frame(library, rows.track_ids[index], rows.added_at.iloc[index])
     y = rows.labels[index]
@@ -103,11 +112,9 @@ def fit_rows(config: RunConfig, library: Library, rows: TrainingRows, index: np.
         power = float(config.param_dict.get("class_weight_power", 1.0))
         fit_params["model__sample_weight"] = class_weights(y, power)
     if calibrate:
-        choices = MODELS[config.model].choices_for(config.param_dict)
-        pipeline = CalibratedPlaylistClassifier(
-            pipeline, candidates=[{f"model__{k}": v for k, v in c.items()} for c in choices] or None,
-            cv=CALIBRATION_FOLDS, random_state=config.seed)
-        fit_params["groups"] = rows.track_ids[index]
+        pipeline = calibrated_pipeline(pipeline, config, calibration_folds(len(y)))
+        fit_params = {f"calibrated__{name}": value for name, value in fit_params.items()}
+        fit_params["calibrated__groups"] = rows.track_ids[index]
     try:
         with threadpool_limits(**ONE_BLAS_THREAD):
             return pipeline.fit(X, y, **fit_params)
@@ -119,24 +126,51 @@ def fit_rows(config: RunConfig, library: Library, rows: TrainingRows, index: np.
         raise
 
 
+def calibrated_pipeline(pipeline: Pipeline, config: RunConfig, folds: int = CALIBRATION_FOLDS) -> Pipeline:
+    """``encode -> calibrated(resample -> model)``: `CalibratedPlaylistClassifier` around all but the encoder.
+
+    The encoder learns no labels (scales, spline knots, artist and album vocabularies), so it is
+    fitted once on the rows, and the inner folds and the last fit all work on its columns: cheaper
+    than three encoder fits, and what lets the last fit start from the inner solutions. An inner
+    model never learns a column only its held-out tracks have (no training row sets it: its
+    coefficient stays 0).
+    """
+    choices = MODELS[config.model].choices_for(config.param_dict)
+    calibrated = CalibratedPlaylistClassifier(
+        Pipeline(pipeline.steps[1:]), candidates=[{f"model__{k}": v for k, v in c.items()} for c in choices] or None,
+        cv=folds, random_state=config.seed)
+    return Pipeline([pipeline.steps[0], ("calibrated", calibrated)])
+
+
 def encoder_of(model) -> object:
     """The fitted encode step of a pipeline from `fit_rows`, calibrated or not."""
-    return _pipeline_of(model).named_steps["encode"]
+    return model.named_steps["encode"]
 
 
 def training_history(model) -> list[dict]:
     """The neural net's per-epoch log (empty for other models), calibrated or not."""
-    return list(getattr(_pipeline_of(model)[-1], "history_", []) or [])
+    return list(getattr(_model_step(model), "history_", []) or [])
 
 
 def chosen_settings(model) -> dict:
     """What a calibrated model chose on its inner folds, by run parameter name (``{"C": 10.0}``)."""
-    return {name.removeprefix("model__"): value for name, value in model.chosen_params_.items()}
+    return {name.removeprefix("model__"): value for name, value in calibration_of(model).chosen_params_.items()}
 
 
-def _pipeline_of(model):
-    """The encode -> model pipeline itself, inside a calibrated wrapper or not."""
-    return getattr(model, "estimator_", model)
+def inner_top_choices(model) -> tuple[np.ndarray, np.ndarray]:
+    """A calibrated model's inner out-of-fold top choices (`CalibratedPlaylistClassifier.inner_top_choices`)."""
+    return calibration_of(model).inner_top_choices()
+
+
+def calibration_of(model) -> CalibratedPlaylistClassifier:
+    """The calibrated step of a pipeline from ``fit_rows(..., calibrate=True)``."""
+    return model.named_steps["calibrated"]
+
+
+def _model_step(model):
+    """The fitted model itself, inside a calibrated step or not."""
+    last = model[-1]
+    return last.estimator_[-1] if isinstance(last, CalibratedPlaylistClassifier) else last
 
 
 def training_rows_for(config: RunConfig, rows: TrainingRows, index: np.ndarray) -> np.ndarray:
@@ -161,10 +195,11 @@ def predict_scores(model, frame: pd.DataFrame, n_playlists: int) -> np.ndarray:
 
 def predict_raw_and_calibrated(model, frame: pd.DataFrame, n_playlists: int) -> tuple[np.ndarray, np.ndarray]:
     """For a calibrated model: the wrapped pipeline's own probabilities and the calibrated ones."""
+    calibrated = calibration_of(model)
     with threadpool_limits(**ONE_BLAS_THREAD):
-        raw = model.predict_uncalibrated_proba(frame)
+        raw = calibrated.predict_uncalibrated_proba(model[:-1].transform(frame))
     return (_all_playlists(raw, model.classes_, n_playlists),
-            _all_playlists(model.calibrator_.transform(raw), model.classes_, n_playlists))
+            _all_playlists(calibrated.calibrator_.transform(raw), model.classes_, n_playlists))
 
 
 def _all_playlists(proba: np.ndarray, classes, n_playlists: int) -> np.ndarray:

@@ -291,8 +291,9 @@ def _logreg(params: dict, seed: int) -> BaseEstimator:
     """Softmax (multinomial) by default; ``multi_class="ovr"`` is `OneVsRestLogistic`.
 
     ``warm_start``: a calibrated fit tries C = 1 then C = 10 on one estimator per inner fold, and
-    C = 10 then starts from the C = 1 coefficients (~40% fewer L-BFGS iterations, same optimum).
-    A fresh clone has no coefficients to start from, so every other fit starts cold as before.
+    C = 10 then starts from the C = 1 coefficients (~40% fewer L-BFGS iterations, same optimum);
+    its last fit starts from the mean of the inner folds' solutions (`CalibratedPlaylistClassifier`:
+    seankmchenry 176 -> 101 iterations). A fresh clone has no coefficients, so a plain fit starts cold.
     ``precision``: ``"single"`` (default) fits in float32 (`pipeline.single_precision`, ~1.4x
     faster), ``"double"`` in float64 as scikit-learn does.
     """

@@ -30,7 +30,7 @@ from threadpoolctl import threadpool_limits
 
 from pipeline.config import ConfigError, RunConfig
 from pipeline.features import track_frame
-from pipeline.fitting import (ONE_BLAS_THREAD, TrainingRows, chosen_settings, encoder_of, fit_rows,
+from pipeline.fitting import (ONE_BLAS_THREAD, TrainingRows, chosen_settings, encoder_of, fit_rows, inner_top_choices,
                               predict_raw_and_calibrated, predict_scores, training_history)
 from pipeline.imbalance import leaky_oversample_indices, rows_after_resampling
 from pipeline.library import Library
@@ -143,7 +143,7 @@ def _fit_fold(library: Library, config: RunConfig, rows: TrainingRows, train: np
         proba, calibrated = predict_scores(model, frame, n_playlists), None
     fitted_rows = rows_after_resampling(config.strategy, rows.labels[train])
     return FoldResult(test, proba, calibrated, seconds,
-                      training_history(model), model.inner_top_choices() if calibrate else None,
+                      training_history(model), inner_top_choices(model) if calibrate else None,
                       chosen_settings(model) if calibrate else None,
                       training_rows=fitted_rows, real_rows=len(np.unique(train)),
                       training_mb=_encoded_mb(model, library, rows, train, fitted_rows))

@@ -27,7 +27,8 @@ from pipeline.abstention import at_threshold, threshold_for_precision
 from pipeline.config import ConfigError, RunConfig
 from pipeline.explanations import EXPLANATION_COLUMNS, explain
 from pipeline.features import track_frame
-from pipeline.fitting import TrainingRows, encoder_of, fit_rows, predict_scores, training_rows_for
+from pipeline.fitting import (TrainingRows, encoder_of, fit_rows, inner_top_choices, predict_scores,
+                              training_rows_for)
 from pipeline.library import Library, LibraryError, artist_names
 
 COLUMNS = ["track_id", "track_name", "artists", "playlist", "playlist_id", "score", "decision", "rank",
@@ -93,7 +94,7 @@ def score_liked_songs(library: Library, config: RunConfig) -> ScoredLikedSongs:
     liked = library.liked
     proba = predict_scores(model, track_frame(library, liked["track_id"], liked["added_at"]),
                            len(rows.playlist_ids))
-    confidence, correct = model.inner_top_choices()
+    confidence, correct = inner_top_choices(model)
     return ScoredLikedSongs(pd.DataFrame(proba, index=liked["track_id"].to_numpy(), columns=rows.playlist_ids),
                             rows, model, confidence, correct)
 

@@ -9,11 +9,11 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from pipeline import metrics
 from pipeline.calibration import CalibratedPlaylistClassifier, ScoreCalibrator
 from pipeline.config import Encoding, RunConfig
 from pipeline.features import track_frame
-from pipeline.fitting import TrainingRows, fit_rows
+from pipeline import fitting, metrics
+from pipeline.fitting import CALIBRATION_FOLDS, TrainingRows, calibration_of, fit_rows
 from pipeline.out_of_fold import fold_tasks
 from tests.toy_libraries import library_of, rows_by_vector, track_id
 
@@ -96,7 +96,7 @@ def test_inner_folds_hold_out_each_track_once_with_all_its_rows_and_score_it_in_
     in_two = [track_id(n) for n in range(26, 30)]                     # in Big and in Mid
     for trained in inner:
         assert all(trained.count(track) in (0, 2) for track in in_two)  # both rows, or neither
-    assert model.oof_truth_.sum() == len(rows.labels)                  # truth: every playlist holding it
+    assert calibration_of(model).oof_truth_.sum() == len(rows.labels)                  # truth: every playlist holding it
 
 
 def test_no_model_or_calibrator_of_a_fold_sees_a_track_scored_in_that_fold(library, monkeypatch):
@@ -113,7 +113,7 @@ def test_no_model_or_calibrator_of_a_fold_sees_a_track_scored_in_that_fold(libra
 
     def spying_out_of_fold(self, settings, X, labels, groups, fit_params):
         scored = out_of_fold(self, settings, X, labels, groups, fit_params)
-        calibrations.extend((set(groups), len(oof)) for oof, _ in scored)
+        calibrations.extend((set(groups), len(inner.proba)) for inner in scored)
         return scored
 
     monkeypatch.setattr(CalibratedPlaylistClassifier, "_out_of_fold", spying_out_of_fold)
@@ -130,23 +130,76 @@ def test_no_model_or_calibrator_of_a_fold_sees_a_track_scored_in_that_fold(libra
         assert fold.calibrated is not None and fold.calibrated.shape == fold.proba.shape
 
 
-def test_choosing_c_continues_each_inner_fold_from_its_c_1_solution_and_ends_where_a_cold_start_would(library,
-                                                                                                      monkeypatch):
+def test_a_large_library_calibrates_on_two_inner_folds_each_holding_out_half_its_tracks(library, monkeypatch):
     rows = TrainingRows.from_library(library)
-    starts = []
+    track_of = rows_by_vector(library)
+    seen = []
     fit = LogisticRegression.fit
     monkeypatch.setattr(LogisticRegression, "fit", lambda self, X, y, sample_weight=None: (
-        starts.append((self.C, self.warm_start and hasattr(self, "coef_"))) if X.shape[1] > 1 else None,
+        seen.append({track_of[row.tobytes()] for row in np.asarray(X)}) if X.shape[1] > 1 else None,
         fit(self, X, y, sample_weight=sample_weight))[1])  # one column: the calibrator's own fit
+    monkeypatch.setattr(fitting, "LARGE_ROWS", len(rows.labels))    # this toy library counts as large
+    config = RunConfig(model="logreg", strategy="none", encoding=RAW_AUDIO, params={"C": 1.0})
+    fit_rows(config, library, rows, np.arange(len(rows.labels)), calibrate=True)
+    *inner, final = seen
+    assert len(inner) == fitting.LARGE_CALIBRATION_FOLDS == 2
+    assert not inner[0] & inner[1] and inner[0] | inner[1] == final == set(rows.track_ids)
+    assert abs(len(inner[0]) - len(inner[1])) <= 0.2 * len(final)
+
+
+def test_no_inner_model_learns_from_a_column_only_its_held_out_tracks_have(library, monkeypatch):
+    """The encoder is fitted once on all the wrapper's rows (no labels): every toy track has its own
+    artist, so each inner fold holds out artist columns no training row sets, and they stay 0."""
+    rows = TrainingRows.from_library(library)
+    unlearned = []
+    fit = LogisticRegression.fit
+
+    def spying_fit(self, X, y, sample_weight=None):
+        fitted = fit(self, X, y, sample_weight=sample_weight)
+        if X.shape[1] > 1:
+            unset = np.asarray(abs(X).sum(axis=0)).ravel() == 0
+            unlearned.append((int(unset.sum()), float(abs(fitted.coef_[:, unset]).max(initial=0.0))))
+        return fitted
+
+    monkeypatch.setattr(LogisticRegression, "fit", spying_fit)
+    config = RunConfig(model="logreg", strategy="class_weights", encoding=Encoding(artist="onehot"))
+    fit_rows(config, library, rows, np.arange(len(rows.labels)), calibrate=True)
+    *inner, final = unlearned
+    assert len(inner) == 2 * CALIBRATION_FOLDS
+    # more unset columns than the last fit has (columns no track sets, e.g. "tempo missing"): held-out artists
+    assert all(unset > final[0] and largest == 0.0 for unset, largest in inner)
+
+
+def test_choosing_c_starts_c_10_from_c_1_and_the_last_fit_from_the_inner_mean_and_ends_where_cold_starts_would(
+        library, monkeypatch):
+    rows = TrainingRows.from_library(library)
+    starts, iterations = [], []
+    fit = LogisticRegression.fit
+
+    def spying_fit(self, X, y, sample_weight=None):
+        if X.shape[1] == 1:  # one column: the calibrator's own fit
+            return fit(self, X, y, sample_weight=sample_weight)
+        starts.append((self.C, self.warm_start and hasattr(self, "coef_")))
+        fitted = fit(self, X, y, sample_weight=sample_weight)
+        iterations.append(int(fitted.n_iter_[0]))
+        return fitted
+
+    monkeypatch.setattr(LogisticRegression, "fit", spying_fit)
     everything = np.arange(len(rows.labels))
     config = RunConfig(model="logreg", strategy="class_weights", encoding=RAW_AUDIO)
     warm = fit_rows(config, library, rows, everything, calibrate=True)
-    assert starts == [(1.0, False), (10.0, True)] * 3 + [(warm.chosen_params_["model__C"], False)]
+    chosen = calibration_of(warm).chosen_params_
+    assert starts == [(1.0, False), (10.0, True)] * CALIBRATION_FOLDS + [(chosen["model__C"], True)]
+    warm_iterations = iterations[-1]
+    starts.clear(), iterations.clear()
     cold = fit_rows(config.with_params(warm_start=False), library, rows, everything, calibrate=True)
-    assert cold.chosen_params_ == warm.chosen_params_
-    np.testing.assert_allclose(warm.candidate_scores_, cold.candidate_scores_, atol=1e-3)
-    frame = track_frame(library, library.tracks.index)               # the same final fit: the same scores
-    np.testing.assert_allclose(warm.predict_uncalibrated_proba(frame), cold.predict_uncalibrated_proba(frame))
+    assert all(not started for _, started in starts)
+    assert calibration_of(cold).chosen_params_ == chosen
+    assert warm_iterations < iterations[-1]                          # the last fit: fewer steps from the mean
+    np.testing.assert_allclose(calibration_of(warm).candidate_scores_, calibration_of(cold).candidate_scores_,
+                               atol=1e-3)
+    frame = track_frame(library, library.tracks.index)   # to the same optimum: the same confidence to 0.5%
+    np.testing.assert_allclose(warm.predict_proba(frame), cold.predict_proba(frame), atol=5e-3)
 
 
 def test_without_groups_every_row_is_its_own_track_and_tiny_data_still_fits():
