@@ -352,6 +352,27 @@ def test_cli_off_a_terminal_without_confirm_refuses_before_anything_is_written(c
     assert not writes(spotify) and ExportLog().entries() == []
 
 
+@pytest.mark.parametrize("extra, message", [
+    (("--confirm", "Gym Banger"), "error: --confirm 'Gym Banger' names no playlist these moves take songs out of "
+                                  "(they are: 'Gym Bangers'; nothing was added or removed)"),
+    (("--apply", "--confirm", "Gym Bangers", "--confirm", "Gym"), "error: --confirm 'Gym' names no playlist these "
+     "moves take songs out of (they are: 'Gym Bangers'; nothing was added or removed)")])
+def test_cli_a_confirm_naming_no_playlist_of_the_moves_is_refused_before_anything_is_written(cli, misfits_csv,
+                                                                                          spotify, extra, message):
+    code, out, err = cli(*move(misfits_csv, *extra))
+
+    assert code == 2 and err.splitlines() == [message]
+    assert not writes(spotify) and ExportLog().entries() == []
+
+
+def test_cli_confirm_without_remove_from_old_is_refused(cli, misfits_csv, spotify):
+    code, out, err = cli("export", "--suggestions", misfits_csv, "--playlist", "Road Trip", "--apply",
+                         "--confirm", "Gym Bangers")
+
+    assert code == 2 and "only --remove-from-old does" in err
+    assert not writes(spotify) and ExportLog().entries() == []
+
+
 def test_cli_moves_with_confirm_prints_the_undo_command_and_undo_puts_them_back(cli, misfits_csv, spotify, gym,
                                                                               account):
     before = entries_of(gym)

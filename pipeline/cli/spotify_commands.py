@@ -92,6 +92,9 @@ def run_export(args: argparse.Namespace) -> int:
         return _run_undo(args.undo)
     if not args.playlist:
         raise UserError("export --suggestions needs --playlist NAME_OR_ID: the playlist to add the songs to")
+    if args.confirm and not args.remove_from_old:
+        raise UserError("--confirm names a playlist to remove songs from, which only --remove-from-old does "
+                        "(nothing was added or removed)")
     misfits = _misfits_to_move(args) if args.remove_from_old else None
     plan, result = _run_add(args)
     if misfits is not None:
@@ -145,9 +148,15 @@ def _misfits_to_move(args: argparse.Namespace):
     from pipeline.errors import UserError
     from pipeline.spotify.moves import current_playlists, read_misfits
     misfits = read_misfits(args.suggestions)
+    playlists = current_playlists(misfits, args.playlist, args.suggestions)
+    unknown = [name for name in args.confirm if name.strip().casefold() not in {n.casefold() for n in playlists}]
+    if unknown:
+        names = ", ".join(f"'{name}'" for name in playlists) or "none"
+        raise UserError(f"--confirm '{unknown[0]}' names no playlist these moves take songs out of (they are: "
+                        f"{names}; nothing was added or removed)")
     if args.apply and not sys.stdin.isatty():
         given = {name.strip().casefold() for name in args.confirm}
-        missing = [n for n in current_playlists(misfits, args.playlist, args.suggestions) if n.casefold() not in given]
+        missing = [n for n in playlists if n.casefold() not in given]
         if missing:
             flags = " ".join(f"--confirm '{name}'" for name in missing)
             raise UserError(f"removing songs from a playlist needs its name confirmed, and this is not a terminal "
