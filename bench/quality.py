@@ -209,7 +209,7 @@ def main() -> None:
     global CACHE_FILE
     CACHE_FILE = CACHE_DIR / f"{args.cache_name}.json"
     if args.table:
-        run_table(args.libraries or libraries.library_names(), args.configs)
+        run_table(args.libraries or [*libraries.library_names(), *libraries.BIG_CUTS], args.configs)
     else:
         run_grid(args.libraries or list(libraries.REAL), args.models, args.strategies)
 
