@@ -77,15 +77,20 @@ def jobs(library, repeats: int) -> None:
               f"{time.perf_counter() - started:.1f} s ({pruned} pruned) |", flush=True)
 
 
-def calibration_cost(names: list[str], repeats: int) -> None:
-    """Plain fit vs calibrated fit (C fixed, and C chosen per library), and evaluate with and without."""
+def benchmark_libraries(names: list[str]):
+    """``(name, library, its training rows)`` per bench/libraries.py name."""
     sys.path.insert(0, str(ROOT / "bench"))
     import libraries
-    print("| library | plain fit s | calibrated, C = 1 | calibrated, C chosen | evaluate s | evaluate calibrated s |")
-    print("|---|---|---|---|---|---|")
     for name in names:
         library = libraries.load(name)
-        rows = TrainingRows.from_library(library)
+        yield name, library, TrainingRows.from_library(library)
+
+
+def calibration_cost(names: list[str], repeats: int) -> None:
+    """Plain fit vs calibrated fit (C fixed, and C chosen per library), and evaluate with and without."""
+    print("| library | plain fit s | calibrated, C = 1 | calibrated, C chosen | evaluate s | evaluate calibrated s |")
+    print("|---|---|---|---|---|---|")
+    for name, library, rows in benchmark_libraries(names):
         everything = np.arange(len(rows.labels))
         default = recommended_config()
         plain, _ = timed(lambda: fit_rows(default, library, rows, everything), repeats)
@@ -101,13 +106,9 @@ def calibration_cost(names: list[str], repeats: int) -> None:
 def precision_cost(names: list[str], repeats: int) -> None:
     """CPU seconds of one calibrated fit of the default (what each evaluation fold does) with logistic
     regression in float64 (scikit-learn's) and float32 (the default), alternating in one process."""
-    sys.path.insert(0, str(ROOT / "bench"))
-    import libraries
     print("| library | rows | float64 CPU s | float32 CPU s | float64 / float32 |")
     print("|---|---|---|---|---|")
-    for name in names:
-        library = libraries.load(name)
-        rows = TrainingRows.from_library(library)
+    for name, library, rows in benchmark_libraries(names):
         everything = np.arange(len(rows.labels))
         seconds: dict[str, list[float]] = {"double": [], "single": []}
         for _ in range(repeats):
@@ -123,14 +124,10 @@ def precision_cost(names: list[str], repeats: int) -> None:
 def fold_cost(names: list[str], repeats: int) -> None:
     """CPU seconds of what one evaluation fold of the default fits: the calibrated fit on the first of 5
     track-grouped folds' training rows (run the same script in a checkout of older code to compare)."""
-    sys.path.insert(0, str(ROOT / "bench"))
-    import libraries
     from pipeline.out_of_fold import split_rows
     print("| library | training rows | playlists | CPU s (median) | runs |")
     print("|---|---|---|---|---|")
-    for name in names:
-        library = libraries.load(name)
-        rows = TrainingRows.from_library(library)
+    for name, library, rows in benchmark_libraries(names):
         config = recommended_config()
         order, splits = split_rows(rows, 5, config)
         train = order[splits[0][0]]
