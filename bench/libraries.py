@@ -3,8 +3,8 @@
 * the demo and the two real exports in ../shared/data (catch-alls left out of seankmchenry);
 * ten small "personal" libraries cut from the TidyTuesday file: 10-30 of its playlists each,
   seeded, with a quarter of their tracks marked as liked (so the backtest has filed songs);
-* three big ones cut the same way with 60-120 playlists (``big01``-``big03``: 5-10k rows, where
-  the solver's cost shows);
+* three big ones cut the same way from 60-120 playlists (``big01``-``big03``: 78-93 playlists,
+  5.3-6.7k rows, where the solver's cost shows);
 * each of them again with ``loudness``, ``duration_ms`` or ``tempo`` removed, and with no audio
   features at all (what partial exports and account exports look like).
 

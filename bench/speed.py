@@ -175,10 +175,7 @@ def fitted_default(library, training):
 def score_million(name: str, rows: int) -> None:
     """Fit the calibrated default on a benchmark library (as suggestions do), then time track_frame ->
     predict_scores on ``rows`` candidates, and the memory that scoring adds on top of the fitted state."""
-    sys.path.insert(0, str(ROOT / "bench"))
-    import libraries
-    library = libraries.load(name)
-    training = TrainingRows.from_library(library)
+    _, library, training = next(benchmark_libraries([name]))
     model = fitted_default(library, training)
     liked, ids = candidates(library, rows)
     reset_peak_rss()

@@ -89,17 +89,15 @@ class InnerScores:
         model that has none (not linear, binary, or another width) ends the sum for good."""
         step = _final_step(model)
         coef, intercept = getattr(step, "coef_", None), getattr(step, "intercept_", None)
+        # a binary model's single row belongs to no class: coef_ then has fewer rows than classes_
         if (not self.linear or coef is None or np.ndim(intercept) != 1 or coef.shape[0] != len(step.classes_)
-                or len(classes) < 3):
+                or (self.coef_sum is not None and coef.shape[1] != self.coef_sum.shape[1])):
             self.linear = False
             return
         if self.coef_sum is None:
             self.coef_sum = np.zeros((len(classes), coef.shape[1]), dtype=coef.dtype)
             self.intercept_sum = np.zeros(len(classes), dtype=intercept.dtype)
             self.folds_per_class = np.zeros(len(classes), dtype=int)
-        if coef.shape[1] != self.coef_sum.shape[1]:
-            self.linear = False
-            return
         rows = np.searchsorted(classes, step.classes_)
         self.coef_sum[rows] += coef
         self.intercept_sum[rows] += intercept

@@ -149,7 +149,8 @@ def _misfits_to_move(args: argparse.Namespace):
     from pipeline.spotify.moves import current_playlists, read_misfits
     misfits = read_misfits(args.suggestions)
     playlists = current_playlists(misfits, args.playlist, args.suggestions)
-    unknown = [name for name in args.confirm if name.strip().casefold() not in {n.casefold() for n in playlists}]
+    known = {name.casefold() for name in playlists}
+    unknown = [name for name in args.confirm if name.strip().casefold() not in known]
     if unknown:
         names = ", ".join(f"'{name}'" for name in playlists) or "none"
         raise UserError(f"--confirm '{unknown[0]}' names no playlist these moves take songs out of (they are: "
